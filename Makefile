@@ -1,0 +1,62 @@
+# AOP. `make run` serves the demo on a fresh machine; `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Debian packages: WeasyPrint's font subsetting and metric-compatible fonts for the app; a PDF
+# reader and Chromium for the tests.
+RUN_DEBS := libharfbuzz-subset0 fonts-liberation
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+
+.PHONY: help run test lint format system-debs-run system-debs-test clean
+
+help:
+	@echo "make run   - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)/ with a Celery worker and beat"
+	@echo "make test  - install, lint, check migrations and run the whole test suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+system-debs-run:
+	@./scripts/system-deps.sh $(RUN_DEBS)
+
+system-debs-test:
+	@./scripts/system-deps.sh $(TEST_DEBS)
+
+run: export DEBUG ?= 1
+run: system-debs-run $(VENV)/.run-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py seed_demo --if-empty
+	@echo ""
+	@echo "AOP: open http://127.0.0.1:$(PORT)/ and sign in with a login above. Ctrl-C stops the web server and the worker."
+	$(BIN)/honcho -f Procfile.dev start --port $(PORT)
+
+test: export DEBUG ?= 1
+test: system-debs-test $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

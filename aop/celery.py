@@ -1,0 +1,27 @@
+"""The Celery app. The beat schedule lives here, in one place, each entry commented."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aop.settings")
+
+app = Celery("aop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The filesystem broker needs its folders before the first message is sent.
+for key in ("data_folder_in", "processed_folder"):
+    folder = app.conf.broker_transport_options.get(key)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+app.conf.beat_schedule = {
+    # Expired sessions pile up in the database otherwise; nightly is plenty.
+    "clear-expired-sessions": {
+        "task": "core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

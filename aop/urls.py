@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from core.views import healthz
+from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
+from planning.api import PlanViewSet
+
+router = DefaultRouter()
+router.register("org-units", OrgUnitViewSet, basename="orgunit")
+router.register("sellers", SellerViewSet, basename="seller")
+router.register("plans", PlanViewSet, basename="plan")
+
+api_patterns = [
+    path("", include(router.urls)),
+    path("fiscal-calendar/", FiscalCalendarView.as_view(), name="fiscal-calendar"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("healthz", healthz, name="healthz"),
+    path("org/", include("orgs.urls")),
+    path("plans/<int:plan_id>/capabilities/", include("capabilities.urls")),
+    path("plans/<int:plan_id>/budget/", include("budgets.urls")),
+    path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
+    path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),
+    path("", include("planning.urls")),
+]

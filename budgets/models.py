@@ -1,0 +1,1 @@
+# Models of this step arrive with its issue; see DESIGN.md.

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CapabilitiesConfig(AppConfig):
+    name = "capabilities"
+    verbose_name = "Step 2 · Capability assessment"

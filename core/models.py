@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class VersionedModel(models.Model):
+    """A row several people may edit: every write must name the version it was based on."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_plan_id(self) -> int | None:
+        """The plan whose history page lists this row's changes (None: not plan content)."""
+        plan_id = getattr(self, "plan_id", None)
+        return plan_id if isinstance(plan_id, int) else None
+
+
+class AuditEntry(models.Model):
+    """One change: who, when, what, and each changed field's value before and after.
+
+    `plan_id` scopes an entry to a plan's history page. It is a plain indexed integer rather than a
+    foreign key so that lower layers can write it and history outlives what it describes.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+        SUBMITTED = "submitted", "Submitted for review"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+        REOPENED = "reopened", "Reopened"
+        DOWNLOADED = "downloaded", "Downloaded"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    plan_id = models.BigIntegerField(null=True, blank=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["plan_id", "-at"], name="audit_plan_at"),
+            models.Index(fields=["content_type", "object_id"], name="audit_object"),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or 'system'} {self.get_action_display().lower()} {self.object_repr}"

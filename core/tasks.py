@@ -1,0 +1,8 @@
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(time_limit=300)
+def clear_expired_sessions() -> None:
+    """Remove expired sessions (scheduled nightly in aop/celery.py)."""
+    call_command("clearsessions")

@@ -1,0 +1,95 @@
+"""Formatting used on every page: money, numbers, status badges."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+register = template.Library()
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+STATUS_TONES = {
+    "draft": "neutral",
+    "in_review": "info",
+    "approved": "good",
+    "on_track": "good",
+    "at_risk": "warn",
+    "off_track": "bad",
+    "stale": "muted",
+}
+
+
+def _grouped(value: object, places: int) -> str:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    quantum = Decimal(1).scaleb(-places)
+    return f"{number.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+@register.filter
+def money(value: object, currency: str = "USD") -> str:
+    """1234567.5 → '$1,234,567.50' (other currencies keep their code: 'EUR 1,234.00')."""
+    if value is None or value == "":
+        return "—"
+    text = _grouped(value, 2)
+    if text.startswith("-"):
+        return f"−{money(text[1:].replace(',', ''), currency)}"
+    return f"${text}" if currency == "USD" else f"{currency} {text}"
+
+
+@register.filter
+def number(value: object, places: int = 0) -> str:
+    """Thousands separators and a fixed number of decimals."""
+    if value is None or value == "":
+        return "—"
+    return _grouped(value, int(places))
+
+
+@register.filter
+def percent(value: object, places: int = 1) -> str:
+    """0.1136 → '11.4%'."""
+    if value is None or value == "":
+        return "—"
+    return f"{_grouped(Decimal(str(value)) * 100, int(places))}%"
+
+
+@register.simple_tag
+def status_badge(status: str, label: str) -> str:
+    """A status as text and colour, so it reads without colour too."""
+    return format_html('<span class="badge badge-{}">{}</span>', STATUS_TONES.get(status, "neutral"), label)
+
+
+@register.filter
+def change_lines(entry) -> list[tuple[str, str, str]]:
+    """An audit entry's changes as (field label, before, after), in words a reader knows."""
+    model = entry.content_type.model_class()
+    lines = []
+    for name, (before, after) in entry.changes.items():
+        try:
+            field = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:
+            field = None
+        label = str(field.verbose_name).capitalize() if field else name.replace("_", " ").capitalize()
+        choices = {str(k): str(v) for k, v in field.flatchoices} if field and field.choices else {}
+        lines.append((label, _shown(before, choices), _shown(after, choices)))
+    return lines
+
+
+def _shown(value: object, choices: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    if text in choices:
+        return choices[text]
+    if _ISO_DATETIME.match(text):
+        moment = parse_datetime(text)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "j M Y, H:i")
+    return text

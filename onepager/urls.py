@@ -1,0 +1,9 @@
+from django.urls import path
+
+from onepager import views
+
+app_name = "onepager"
+
+urlpatterns = [
+    path("", views.plan_tab, name="plan"),
+]

@@ -1,0 +1,78 @@
+"""The one place that decides who may see and do what.
+
+A role granted on an org unit reaches that unit and everything below it. Views, API endpoints,
+services and tasks all ask here; what a user may not see answers 404, not 403.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from orgs.models import Membership, OrgUnit, Role
+
+READ = frozenset(Role.values)
+EDIT_PLAN = frozenset({Role.SALES_LEADER})
+EDIT_METRICS = frozenset({Role.SALES_LEADER, Role.SALES_OPS})
+CREATE_PLAN = frozenset({Role.SALES_LEADER, Role.SALES_OPS})
+MANAGE_ORG = frozenset({Role.SALES_OPS})
+APPROVE = frozenset({Role.EXECUTIVE})
+REOPEN = frozenset({Role.SALES_LEADER, Role.EXECUTIVE})
+
+
+def _memberships(user) -> list[tuple[str, str]]:
+    """(role, unit path) for each of the user's memberships, read once per user object."""
+    cached = getattr(user, "_aop_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("role", "org_unit__path"))
+        user._aop_memberships = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached memberships (after granting or revoking a role)."""
+    user.__dict__.pop("_aop_memberships", None)
+
+
+def _paths(user, roles: frozenset[str]) -> list[str]:
+    paths = sorted({path for role, path in _memberships(user) if role in roles})
+    # A path under another one adds nothing: keep the tops only.
+    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+
+
+def restrict(qs: QuerySet, user, roles: frozenset[str], unit_field: str = "org_unit") -> QuerySet:
+    """`qs` narrowed to rows whose org unit lies in a subtree where `user` holds one of `roles`."""
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    paths = _paths(user, roles)
+    if not paths:
+        return qs.none()
+    lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"
+    return qs.filter(reduce(or_, (Q(**{lookup: p}) for p in paths)))
+
+
+def has_role(user, unit: OrgUnit, roles: frozenset[str]) -> bool:
+    """Whether `user` holds one of `roles` on `unit` or one of its ancestors."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(unit.path.startswith(p) for p in _paths(user, roles))
+
+
+def is_company_ops(user) -> bool:
+    """Company-wide settings (fiscal calendar) belong to sales ops at the top of the tree."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(
+        role in MANAGE_ORG and path.count("/") == 2 for role, path in _memberships(user)
+    )
+
+
+def roles_on(user, unit: OrgUnit) -> set[str]:
+    """Every role `user` holds on `unit`, directly or inherited."""
+    if user.is_superuser:
+        return set(Role.values)
+    return {role for role, path in _memberships(user) if unit.path.startswith(path)}

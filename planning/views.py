@@ -1,0 +1,231 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.exceptions import InvalidTransitionError, StaleVersionError
+from orgs import permissions
+from orgs.models import FiscalCalendar, OrgUnit
+from planning import selectors, services
+from planning.forms import PlanCreateForm, PlanSummaryForm, TransitionForm
+from planning.models import Plan
+
+
+def plan_context(request: HttpRequest, plan: Plan, *, tab: str) -> dict:
+    """What every tab of a plan's page shows around its own content."""
+    rules = FiscalCalendar.load().rules
+    start, end = rules.year_range(plan.fiscal_year)
+    return {
+        "plan": plan,
+        "tab": tab,
+        "fy_label": rules.label(plan.fiscal_year),
+        "fy_start": start,
+        "fy_end": end,
+        "transitions": services.available_transitions(plan=plan, user=request.user),
+        "can_edit": plan.is_editable
+        and permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN),
+    }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    year = request.GET.get("year", "")
+    search = request.GET.get("q", "").strip()
+    plans = selectors.plan_list(
+        user=request.user,
+        fiscal_year=int(year) if year.isdigit() else None,
+        status=status if status in Plan.Status.values else None,
+        search=search,
+    )
+    page = Paginator(plans, settings.AOP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "planning/home.html",
+        {
+            "page": page,
+            "statuses": Plan.Status.choices,
+            "years": selectors.plan_fiscal_years(user=request.user),
+            "filters": {"status": status, "year": year, "q": search},
+            "can_create": OrgUnit.objects.with_role(request.user, permissions.CREATE_PLAN).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request: HttpRequest) -> HttpResponse:
+    form = PlanCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Plan {plan} started.")
+            return redirect("planning:plan", plan_id=plan.pk)
+    return render(request, "planning/plan_form.html", {"form": form})
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = plan_context(request, plan, tab="overview") | {
+        "history": selectors.plan_history(plan=plan)[:8],
+        "revisions": plan.revisions.select_related("approved_by"),
+        "summary_form": PlanSummaryForm(instance=plan, initial={"version": plan.version}),
+    }
+    return render(request, "planning/plan_overview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan summary, shown or edited in place (htmx) or by a plain form post."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = plan_context(request, plan, tab="overview")
+    if request.method == "GET":
+        editing = request.GET.get("edit") == "1" and context["can_edit"]
+        form = PlanSummaryForm(instance=plan, initial={"version": plan.version})
+        return render(
+            request, "planning/partials/summary.html", context | {"editing": editing, "summary_form": form}
+        )
+    form = PlanSummaryForm(request.POST, instance=Plan(summary=plan.summary))
+    stale = None
+    if form.is_valid():
+        try:
+            plan = services.plan_update(
+                actor=request.user,
+                plan=plan,
+                version=form.cleaned_data["version"],
+                summary=form.cleaned_data["summary"],
+            )
+        except StaleVersionError as exc:
+            stale = str(exc)
+            plan.refresh_from_db()
+        except (InvalidTransitionError, ValidationError) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, "Summary saved.")
+                return redirect("planning:plan", plan_id=plan.pk)
+            form = PlanSummaryForm(instance=plan, initial={"version": plan.version})
+            return render(
+                request,
+                "planning/partials/summary.html",
+                plan_context(request, plan, tab="overview")
+                | {
+                    "editing": False,
+                    "saved": True,
+                    "summary_form": form,
+                },
+            )
+    context = plan_context(request, plan, tab="overview") | {
+        "editing": True,
+        "summary_form": form,
+        "stale": stale,
+    }
+    if not request.htmx:
+        if stale:
+            messages.error(request, stale)
+        return redirect("planning:plan", plan_id=plan.pk)
+    return render(request, "planning/partials/summary.html", context, status=409 if stale else 400)
+
+
+@login_required
+@require_POST
+def plan_transition(request: HttpRequest, plan_id: int, name: str) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The form was incomplete; reload the page and try again.")
+        return redirect("planning:plan", plan_id=plan.pk)
+    try:
+        plan = services.plan_transition(actor=request.user, plan=plan, name=name, **form.cleaned_data)
+    except (StaleVersionError, InvalidTransitionError) as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{plan}: {services.TRANSITIONS[name].done}.")
+    return redirect("planning:plan", plan_id=plan.pk)
+
+
+@login_required
+def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    page = Paginator(selectors.plan_history(plan=plan), settings.AOP_PAGE_SIZE * 2).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "planning/history.html", plan_context(request, plan, tab="history") | {"page": page}
+    )
+
+
+@login_required
+def plan_revision(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    revision = selectors.plan_revision_get(plan=plan, number=number)
+    context = plan_context(request, plan, tab="overview") | {
+        "revision": revision,
+        "header": revision.snapshot.get("plan", {}),
+        "sections": revision.snapshot.get("sections", {}),
+        "current_url": reverse("planning:plan", kwargs={"plan_id": plan.pk}),
+    }
+    return render(request, "planning/revision.html", context)
+
+
+STEPS = {
+    "alignment": (
+        1,
+        "Strategic alignment",
+        "Objectives, strategies, initiatives and risks; the sales target, "
+        "its cascade to teams and sellers, its phasing by month and the capacity behind it.",
+    ),
+    "capabilities": (
+        2,
+        "Capability assessment",
+        "Skills, processes, tools and resources rated for maturity and "
+        "criticality; the gaps that matter and the improvement roadmap that closes them.",
+    ),
+    "budget": (
+        3,
+        "Functional budget",
+        "Budget lines mapped to value drivers, and every move of money through "
+        "an append-only reallocation ledger.",
+    ),
+    "metrics": (
+        4,
+        "SMART metrics",
+        "KPIs with their Day-1 data sources, targets by month, actuals, churn "
+        "allowance and quarterly reviews.",
+    ),
+    "onepager": (5, "One-page strategy", "The whole plan on one page, as HTML and as a PDF to download."),
+}
+
+
+def step_tab(request: HttpRequest, plan_id: int, tab: str) -> HttpResponse:
+    """A step's tab before its content exists: what the step holds, and that nothing is entered yet."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    number, title, intro = STEPS[tab]
+    context = plan_context(request, plan, tab=tab) | {
+        "step_number": number,
+        "step_title": title,
+        "step_intro": intro,
+    }
+    return render(request, "planning/step_pending.html", context)
+
+
+@login_required
+def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
+    return step_tab(request, plan_id, "alignment")
