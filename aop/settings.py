@@ -176,6 +176,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields get one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "QuarterEnum": "planning.models.QUARTERS",
+        "ScaleOf5Enum": "planning.models.Risk.SCALE",
+    },
 }
 
 LOGGING = {

@@ -7,16 +7,27 @@ from rest_framework.routers import DefaultRouter
 
 from core.views import healthz
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
+from planning import alignment_api as step1
 from planning.api import PlanViewSet
 
 router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
 router.register("sellers", SellerViewSet, basename="seller")
 router.register("plans", PlanViewSet, basename="plan")
+router.register("objectives", step1.ObjectiveViewSet, basename="objective")
+router.register("strategies", step1.StrategyViewSet, basename="strategy")
+router.register("initiatives", step1.InitiativeViewSet, basename="initiative")
+router.register("risks", step1.RiskViewSet, basename="risk")
+router.register("sales-targets", step1.SalesTargetViewSet, basename="salestarget")
+router.register("long-term-goals", step1.LongTermGoalViewSet, basename="longtermgoal")
+router.register("seasonality-profiles", step1.SeasonalityProfileViewSet, basename="seasonalityprofile")
+router.register("target-allocations", step1.TargetAllocationViewSet, basename="targetallocation")
+router.register("target-submissions", step1.TargetSubmissionViewSet, basename="targetsubmission")
 
 api_patterns = [
     path("", include(router.urls)),
     path("fiscal-calendar/", FiscalCalendarView.as_view(), name="fiscal-calendar"),
+    path("planning-settings/", step1.PlanningSettingsView.as_view(), name="planning-settings"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -64,13 +64,22 @@ def field_changes(instance: models.Model, values: dict[str, Any]) -> dict[str, l
     }
 
 
+def _names(objects) -> list[str]:
+    return sorted(str(o) for o in objects)
+
+
 @transaction.atomic
-def versioned_create(*, model: type[M], values: dict[str, Any], actor: Actor) -> M:
-    """Validate and insert a row, recording every initial value in the history."""
+def versioned_create(
+    *, model: type[M], values: dict[str, Any], actor: Actor, m2m: dict[str, list] | None = None
+) -> M:
+    """Validate and insert a row (and its many-to-many links), recording every initial value."""
     instance = model(**values)
     instance.full_clean()
     instance.save()
     created = {name: [None, jsonable(value)] for name, value in values.items()}
+    for name, related in (m2m or {}).items():
+        getattr(instance, name).set(related)
+        created[name] = [None, _names(related)]
     audit_record(actor=actor, action=AuditEntry.Action.CREATED, instance=instance, changes=created)
     return instance
 
@@ -84,8 +93,12 @@ def versioned_update(
     actor: Actor,
     action: str = AuditEntry.Action.UPDATED,
     comment: str = "",
+    m2m: dict[str, list] | None = None,
+    extra_changes: dict[str, list] | None = None,
 ) -> M:
-    """Apply `values` only if the row is still at `version`; otherwise raise StaleVersionError.
+    """Apply `values` (and `m2m` links) only if the row is still at `version`; otherwise raise
+    StaleVersionError. `extra_changes` records what else the caller changed under this row's version
+    (its history entry, and a new version even when no field of the row changed).
 
     The row is locked (PostgreSQL) and the UPDATE is conditional on the version as well, so even
     on SQLite a write based on an old read can never overwrite a newer one.
@@ -96,6 +109,11 @@ def versioned_update(
     if current.version != version:
         raise StaleVersionError(current_version=current.version, label=label)
     changes = field_changes(current, values)
+    for name, related in (m2m or {}).items():
+        before = list(getattr(current, name).all())
+        if {o.pk for o in before} != {o.pk for o in related}:
+            changes[name] = [_names(before), _names(related)]
+    changes |= extra_changes or {}
     if not changes:
         return current
     for name, value in values.items():
@@ -108,6 +126,9 @@ def versioned_update(
     if not updated:
         raise StaleVersionError(current_version=version + 1, label=label)
     current.version, current.updated_at = version + 1, now
+    for name, related in (m2m or {}).items():
+        if name in changes:
+            getattr(current, name).set(related)
     audit_record(actor=actor, action=action, instance=current, changes=changes, comment=comment)
     return current
 

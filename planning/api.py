@@ -8,7 +8,8 @@ from core.api import VersionedSerializer, VisibleRelatedField
 from core.models import AuditEntry
 from orgs.models import OrgUnit
 from planning import selectors, services
-from planning.models import Plan, PlanRevision
+from planning.alignment_api import PlanStep1Actions
+from planning.models import Plan, PlanRevision, SeasonalityProfile
 
 
 class PlanSerializer(VersionedSerializer):
@@ -26,6 +27,10 @@ class PlanSerializer(VersionedSerializer):
             "status",
             "revision",
             "summary",
+            "cascade_method",
+            "cascade_level",
+            "buffer_percent",
+            "seasonality",
             "submitted_at",
             "approved_at",
             "approved_by",
@@ -33,12 +38,28 @@ class PlanSerializer(VersionedSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "revision", "submitted_at", "approved_at", "approved_by"]
+        read_only_fields = [
+            "status",
+            "revision",
+            "submitted_at",
+            "approved_at",
+            "approved_by",
+            "cascade_method",
+            "cascade_level",
+            "buffer_percent",
+            "seasonality",
+        ]
 
 
-class PlanUpdateSerializer(serializers.Serializer):
-    summary = serializers.CharField(allow_blank=True, max_length=2000)
+class PlanUpdateSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(min_value=1)
+    seasonality = VisibleRelatedField(
+        queryset=SeasonalityProfile.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Plan
+        fields = ["summary", "cascade_method", "cascade_level", "buffer_percent", "seasonality", "version"]
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -72,6 +93,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class PlanViewSet(
+    PlanStep1Actions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -98,16 +120,14 @@ class PlanViewSet(
     @extend_schema(request=PlanUpdateSerializer, responses=PlanSerializer)
     def update(self, request: Request, *args, **kwargs) -> Response:
         plan = self.get_object()
-        data = PlanUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
-        data.is_valid(raise_exception=True)
-        if "version" not in data.validated_data:
-            raise serializers.ValidationError({"version": "Send the version you read."})
-        plan = services.plan_update(
-            actor=request.user,
-            plan=plan,
-            version=data.validated_data["version"],
-            summary=data.validated_data.get("summary", plan.summary),
+        data = PlanUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
         )
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "version" not in values:
+            raise serializers.ValidationError({"version": "Send the version you read."})
+        plan = services.plan_update(actor=request.user, plan=plan, **values)
         return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
 
     @extend_schema(request=PlanUpdateSerializer, responses=PlanSerializer)

@@ -224,8 +224,3 @@ def step_tab(request: HttpRequest, plan_id: int, tab: str) -> HttpResponse:
         "step_intro": intro,
     }
     return render(request, "planning/step_pending.html", context)
-
-
-@login_required
-def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
-    return step_tab(request, plan_id, "alignment")

@@ -11,6 +11,12 @@ from orgs.models import OrgUnit, Role
 from tests.factories import MembershipFactory, OrgUnitFactory, PlanFactory, UserFactory
 
 
+def pytest_configure(config):
+    # Hashing passwords with PBKDF2 costs ~0.4 s per user; tests create hundreds. The hasher is not
+    # under test here, so the suite uses the fastest one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL- and Redis-only tests run in CI's second pass, where the services are required.
 

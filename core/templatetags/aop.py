@@ -93,3 +93,36 @@ def _shown(value: object, choices: dict[str, str]) -> str:
         if moment is not None:
             return date_format(timezone.localtime(moment), "j M Y, H:i")
     return text
+
+
+@register.filter
+def absolute(value: object) -> object:
+    try:
+        return abs(value)
+    except TypeError:
+        return value
+
+
+@register.filter
+def milestone(goal, fiscal_year: int) -> str:
+    """A long-term goal's milestone for one fiscal year ("" when none is set)."""
+    return goal.milestone_for(fiscal_year)
+
+
+@register.filter(name="zip")
+def zip_lists(first, second) -> list[tuple]:
+    return list(zip(first, second, strict=False))
+
+
+SUBMISSION_TONES = {
+    "draft": "draft",
+    "submitted": "in_review",
+    "approved": "approved",
+    "sent_back": "at_risk",
+}
+
+
+@register.filter
+def submission_tone(status: str) -> str:
+    """A bottom-up submission's status as one of the badge tones."""
+    return SUBMISSION_TONES.get(status, status)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo import step1
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath
 from planning.models import Plan
@@ -199,15 +200,21 @@ class Command(BaseCommand):
             "apac-anz": "approved",
             "apac-japan": "draft",
         }
+        last_year, plans = {}, {}
         for code, unit in units.items():
-            leader = leader_of.get(code) or leader_of.get(unit.parent.code if unit.parent else "", ops)
             if unit.kind == OrgUnit.Kind.TEAM:
-                last_year = plan_create(
+                last_year[code] = plan_create(
                     actor=ops, org_unit=unit, fiscal_year=2027, summary=_summary(unit, 2027)
                 )
-                self._walk(last_year, "approved", leader, executive)
-            plan = plan_create(actor=ops, org_unit=unit, fiscal_year=2028, summary=_summary(unit, 2028))
-            self._walk(plan, season.get(code, "draft"), leader, executive)
+            plans[code] = plan_create(
+                actor=ops, org_unit=unit, fiscal_year=2028, summary=_summary(unit, 2028)
+            )
+        step1.seed(units, users, plans, last_year)
+        for code, unit in units.items():
+            leader = leader_of.get(code) or leader_of.get(unit.parent.code if unit.parent else "", ops)
+            if code in last_year:
+                self._walk(Plan.objects.get(pk=last_year[code].pk), "approved", leader, executive)
+            self._walk(Plan.objects.get(pk=plans[code].pk), season.get(code, "draft"), leader, executive)
 
     def _walk(self, plan: Plan, goal: str, leader, executive) -> None:
         if goal == "draft":

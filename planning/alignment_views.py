@@ -1,0 +1,654 @@
+"""Step 1 pages: the alignment tab (objectives … risks, edited in place), the targets tab (cascade
+grid, phasing, bottom-up, capacity), long-term goals, and the company's planning settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.exceptions import InvalidTransitionError, StaleVersionError
+from orgs import permissions
+from orgs.models import FiscalCalendar, OrgUnit
+from planning import forms, gridfile, selectors, services, targets
+from planning.kinds import KINDS, Kind
+from planning.models import LongTermGoal, Plan, PlanningSettings, SeasonalityProfile, TargetSubmission
+from planning.views import _add_errors, plan_context
+
+REFRESH = "alignment-changed"  # htmx event: panels that summarise the plan reload themselves
+
+
+def _kind(slug: str) -> Kind:
+    if slug not in KINDS:
+        raise Http404("No such section.")
+    return KINDS[slug]
+
+
+def _refreshing(response: HttpResponse) -> HttpResponse:
+    response["HX-Trigger"] = REFRESH
+    return response
+
+
+def _errors_of(exc: Exception) -> list[str]:
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+
+
+# --- The alignment tab ----------------------------------------------------------------------------
+
+
+def alignment_context(plan: Plan) -> dict:
+    sections = [(kind, list(kind.rows(plan))) for kind in KINDS.values() if kind.slug != "targets"]
+    objectives = sections[0][1]
+    weight_total = sum(o.weight for o in objectives)
+    return {
+        "sections": sections,
+        "weight_total": weight_total,
+        "weights_off": bool(objectives) and weight_total != 100,
+        "goals": selectors.goals_for_plan(plan=plan),
+    } | trace_context(plan)
+
+
+def trace_context(plan: Plan) -> dict:
+    return {
+        "orphans": list(targets.orphan_targets(plan)),
+        "unfunded": list(targets.unfunded_objectives(plan)),
+        "funding_labels": list(targets.FUNDING.values()),
+    }
+
+
+@login_required
+def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = plan_context(request, plan, tab="alignment") | alignment_context(plan) | {"subtab": "alignment"}
+    return render(request, "planning/alignment.html", context)
+
+
+@login_required
+@require_GET
+def traceability(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    return render(request, "planning/partials/traceability.html", {"plan": plan} | trace_context(plan))
+
+
+def _row_response(request, plan, kind, *, form=None, obj=None, status=200, stale="", editing=False):
+    context = plan_context(request, plan, tab="alignment") | {
+        "kind": kind,
+        "form": form,
+        "obj": obj,
+        "stale": stale,
+        "editing": editing,
+    }
+    if request.htmx:
+        template = "planning/partials/edit_row.html" if editing else kind.template
+        return render(request, template, context, status=status)
+    return render(request, "planning/content_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    kind = _kind(kind)
+    instance = kind.model(plan=plan)
+    if request.method == "GET":
+        if request.htmx and request.GET.get("cancel"):
+            return HttpResponse("")
+        if not plan_context(request, plan, tab="alignment")["can_edit"]:
+            raise PermissionDenied("This plan is not open to you for editing.")
+        return _row_response(request, plan, kind, form=kind.form(plan=plan, instance=instance), editing=True)
+    form = kind.form(request.POST, plan=plan, instance=instance)
+    if form.is_valid():
+        values, m2m = form.split()
+        try:
+            obj = services.content_create(
+                actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m
+            )
+        except (ValidationError, InvalidTransitionError) as exc:
+            form.add_error(None, _errors_of(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, f"{kind.singular.capitalize()} “{obj}” added.")
+                return redirect(_section_url(plan, kind))
+            obj = kind.rows(plan).get(pk=obj.pk)
+            return _refreshing(_row_response(request, plan, kind, obj=obj))
+    return _row_response(request, plan, kind, form=form, status=400, editing=True)
+
+
+def _section_url(plan: Plan, kind: Kind) -> str:
+    name = "planning:targets" if kind.slug == "targets" else "planning:alignment"
+    return reverse(name, kwargs={"plan_id": plan.pk}) + f"#{kind.slug}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    kind = _kind(kind)
+    obj = get_object_or_404(kind.rows(plan), pk=pk)
+    can_edit = plan_context(request, plan, tab="alignment")["can_edit"]
+    if request.method == "GET":
+        editing = can_edit and (request.GET.get("edit") == "1" or not request.htmx)
+        form = kind.form(plan=plan, instance=obj) if editing else None
+        return _row_response(request, plan, kind, form=form, obj=obj, editing=editing)
+    form = kind.form(request.POST, plan=plan, instance=kind.model.objects.get(pk=obj.pk))
+    stale = ""
+    if form.is_valid():
+        values, m2m = form.split()
+        try:
+            services.content_update(
+                actor=request.user, instance=obj, version=form.cleaned_data["version"], values=values, m2m=m2m
+            )
+        except StaleVersionError as exc:
+            stale = str(exc)
+            obj = kind.rows(plan).get(pk=pk)
+            form = kind.form(plan=plan, instance=obj)
+            form.add_error(None, stale)
+        except (ValidationError, InvalidTransitionError) as exc:
+            form.add_error(None, _errors_of(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, f"{kind.singular.capitalize()} “{obj}” saved.")
+                return redirect(_section_url(plan, kind))
+            return _refreshing(_row_response(request, plan, kind, obj=kind.rows(plan).get(pk=pk)))
+    return _row_response(
+        request, plan, kind, form=form, obj=obj, status=409 if stale else 400, stale=stale, editing=True
+    )
+
+
+@login_required
+@require_POST
+def content_delete(request: HttpRequest, plan_id: int, kind: str, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    kind = _kind(kind)
+    obj = get_object_or_404(kind.model.objects.filter(plan=plan), pk=pk)
+    try:
+        services.content_delete(actor=request.user, instance=obj, version=int(request.POST.get("version", 0)))
+    except (StaleVersionError, InvalidTransitionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{kind.singular.capitalize()} “{obj}” removed.")
+        if request.htmx:
+            return _refreshing(HttpResponse(""))
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = _section_url(plan, kind)
+        return response
+    return redirect(_section_url(plan, kind))
+
+
+# --- The targets tab ------------------------------------------------------------------------------
+
+
+def targets_context(request: HttpRequest, plan: Plan) -> dict:
+    kind = KINDS["targets"]
+    grid = targets.grid(plan)
+    rules = FiscalCalendar.load().rules
+    own = targets.bottom_up(plan)
+    cap_rows, cap_total = targets.capacity(plan)
+    return {
+        "subtab": "targets",
+        "kind": kind,
+        "target_rows": list(kind.rows(plan)),
+        "grid": grid,
+        "periods": rules.periods(plan.fiscal_year),
+        "phased": targets.phasing(plan, grid.target),
+        "buffer_warning": targets.buffer_warning(grid.buffer_percent),
+        "cascade_form": forms.CascadeForm(
+            initial={
+                "version": plan.version,
+                "cascade_method": plan.cascade_method,
+                "cascade_level": plan.cascade_level,
+                "buffer_percent": plan.buffer_percent,
+            }
+        ),
+        "phasing_form": forms.PhasingForm(
+            plan=plan, initial={"version": plan.version, "seasonality": plan.seasonality}
+        ),
+        "default_buffer": PlanningSettings.load().default_buffer_percent,
+        "bottom_up": own,
+        "own_form": forms.SubmissionForm(
+            initial={"version": own.own.version, "amount": own.own.amount, "note": own.own.note}
+            if own.own
+            else {"amount": own.approved_total or None}
+        ),
+        "can_decide": plan.org_unit.children.exists()
+        and permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN),
+        "can_submit_own": plan.org_unit.parent_id is not None
+        and permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN),
+        "capacity_rows": cap_rows,
+        "capacity_total": cap_total,
+        "import_form": forms.GridImportForm(),
+        "orphans": list(targets.orphan_targets(plan)),
+    }
+
+
+@login_required
+def targets_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)
+    return render(request, "planning/targets.html", context)
+
+
+def _back_to_targets(plan: Plan, anchor: str = "") -> HttpResponse:
+    return redirect(
+        reverse("planning:targets", kwargs={"plan_id": plan.pk}) + (f"#{anchor}" if anchor else "")
+    )
+
+
+@login_required
+@require_POST
+def cascade(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    form = forms.CascadeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the cascade settings: " + "; ".join(_form_errors(form)))
+        return _back_to_targets(plan, "cascade")
+    data = form.cleaned_data
+    try:
+        rows = targets.cascade_run(
+            actor=request.user,
+            plan=plan,
+            version=data["version"],
+            method=data["cascade_method"],
+            level=data["cascade_level"],
+            buffer_percent=data["buffer_percent"],
+        )
+    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+        messages.error(request, " ".join(_errors_of(exc)))
+    else:
+        messages.success(request, f"Target cascaded over {len(rows)} rows.")
+    return _back_to_targets(plan, "cascade")
+
+
+def _form_errors(form) -> list[str]:
+    return [
+        f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
+        for f, es in form.errors.items()
+        for e in es
+    ]
+
+
+@login_required
+@require_POST
+def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    form = forms.PhasingForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            services.plan_update(
+                actor=request.user,
+                plan=plan,
+                version=form.cleaned_data["version"],
+                seasonality=form.cleaned_data["seasonality"],
+            )
+        except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+            messages.error(request, " ".join(_errors_of(exc)))
+        else:
+            messages.success(request, "Phasing profile saved. Re-run the cascade to re-phase the grid.")
+    else:
+        messages.error(request, "; ".join(_form_errors(form)))
+    return _back_to_targets(plan, "phasing")
+
+
+@login_required
+@require_POST
+def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
+    """Save one row of the cascade grid (htmx: on every change of a cell)."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    rows = {r.pk: r for r in targets.allocation_rows(plan)}
+    row = rows.get(pk)
+    if row is None:
+        raise Http404("No such row in this plan's grid.")
+    form = forms.AllocationRowForm(request.POST)
+    error, status = "", 200
+    if form.is_valid():
+        try:
+            targets.allocation_update(
+                actor=request.user,
+                allocation=row,
+                version=form.cleaned_data["version"],
+                months=form.months,
+                weight=form.cleaned_data["weight"],
+            )
+        except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+            error, status = " ".join(_errors_of(exc)), 409
+    else:
+        error, status = "; ".join(_form_errors(form)), 400
+    if not request.htmx:
+        if error:
+            messages.error(request, f"{row.recipient}: {error}")
+        else:
+            messages.success(request, f"{row.recipient}: saved.")
+        return _back_to_targets(plan, "cascade")
+    grid = targets.grid(plan)
+    shown = next(r for r in grid.rows if r.pk == pk)
+    if error:
+        shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
+        shown.posted_weight = request.POST.get("weight", "")
+    context = plan_context(request, plan, tab="alignment") | {
+        "grid": grid,
+        "row": shown,
+        "row_error": error,
+        "error_row": pk,
+        "oob": True,
+    }
+    return render(request, "planning/partials/grid_row.html", context, status=status)
+
+
+@login_required
+@require_GET
+def grid_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    rules = FiscalCalendar.load().rules
+    data = gridfile.table(plan, targets.allocation_rows(plan), rules)
+    stem = f"{plan.org_unit.code}-FY{plan.fiscal_year}-targets"
+    if fmt == "csv":
+        response = HttpResponse(gridfile.to_csv(data), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            gridfile.to_xlsx(data, f"FY{plan.fiscal_year} targets"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("Export as csv or xlsx.")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    form = forms.GridImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to import.")
+        return _back_to_targets(plan, "cascade")
+    rules = FiscalCalendar.load().rules
+    try:
+        rows = gridfile.read_rows(form.cleaned_data["file"], rules, plan.fiscal_year)
+        changed = targets.grid_import(actor=request.user, plan=plan, rows=rows)
+    except targets.GridImportError as exc:
+        context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)
+        context["import_errors"] = exc.errors
+        context["import_name"] = form.cleaned_data["file"].name
+        return render(request, "planning/targets.html", context, status=400)
+    except (ValidationError, InvalidTransitionError) as exc:
+        messages.error(request, " ".join(_errors_of(exc)))
+    else:
+        messages.success(request, f"Imported: {changed} row(s) changed, {len(rows) - changed} unchanged.")
+    return _back_to_targets(plan, "cascade")
+
+
+@login_required
+@require_POST
+def submission(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
+    """The unit's own bottom-up number: save it, or submit it to the parent unit."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    try:
+        if action == "save":
+            form = forms.SubmissionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_form_errors(form))
+            data = form.cleaned_data
+            targets.submission_save(
+                actor=request.user,
+                plan=plan,
+                version=data["version"],
+                amount=data["amount"],
+                note=data["note"],
+            )
+            done = "Bottom-up number saved as a draft."
+        elif action == "submit":
+            own = get_object_or_404(TargetSubmission, plan=plan)
+            targets.submission_submit(
+                actor=request.user, submission=own, version=int(request.POST.get("version", 0))
+            )
+            done = f"Bottom-up number submitted to {plan.org_unit.parent}."
+        else:
+            raise Http404("No such action.")
+    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+        messages.error(request, " ".join(_errors_of(exc)))
+    else:
+        messages.success(request, done)
+    return _back_to_targets(plan, "bottom-up")
+
+
+@login_required
+@require_POST
+def submission_decide(request: HttpRequest, plan_id: int, child_plan_id: int) -> HttpResponse:
+    """The parent's decision on a child unit's submitted number."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    child = get_object_or_404(
+        TargetSubmission.objects.select_related("plan__org_unit"),
+        plan_id=child_plan_id,
+        plan__org_unit__parent=plan.org_unit,
+        plan__fiscal_year=plan.fiscal_year,
+    )
+    form = forms.DecisionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        approve = form.cleaned_data["decision"] == "approve"
+        targets.submission_decide(
+            actor=request.user,
+            submission=child,
+            version=form.cleaned_data["version"],
+            approve=approve,
+            comment=form.cleaned_data["comment"],
+        )
+    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+        messages.error(request, f"{child.plan.org_unit}: " + " ".join(_errors_of(exc)))
+    else:
+        verb = "approved; it now counts in the rollup" if approve else "sent back"
+        messages.success(request, f"{child.plan.org_unit}'s number {verb}.")
+    return _back_to_targets(plan, "bottom-up")
+
+
+# --- Long-term goals ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goals(request: HttpRequest) -> HttpResponse:
+    units = OrgUnit.objects.with_role(request.user, permissions.CREATE_PLAN)
+    form = forms.GoalForm(request.POST or None)
+    form.fields["org_unit"] = _unit_field(units)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "org_unit")}
+        try:
+            goal = services.goal_create(
+                actor=request.user, org_unit=form.cleaned_data["org_unit"], values=values
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Long-term goal “{goal}” added; now set its yearly milestones.")
+            return redirect("planning:goal", goal_id=goal.pk)
+    goal_list = (
+        LongTermGoal.objects.visible_to(request.user)
+        .select_related("org_unit")
+        .order_by("org_unit__path", "start_year")
+    )
+    return render(
+        request, "planning/goals.html", {"goals": goal_list, "form": form, "can_create": units.exists()}
+    )
+
+
+def _unit_field(units):
+    from django import forms as django_forms
+
+    field = django_forms.ModelChoiceField(queryset=units, label="Org unit")
+    field.label_from_instance = lambda unit: f"{'— ' * (unit.depth - 1)}{unit.name}"
+    return field
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = get_object_or_404(
+        LongTermGoal.objects.visible_to(request.user).select_related("org_unit"), pk=goal_id
+    )
+    can_edit = permissions.has_role(request.user, goal.org_unit, permissions.CREATE_PLAN)
+    form = forms.GoalForm(instance=goal)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only sales leaders and sales ops of this unit can change this goal.")
+        if request.POST.get("delete"):
+            try:
+                services.goal_delete(
+                    actor=request.user, goal=goal, version=int(request.POST.get("version", 0))
+                )
+            except StaleVersionError as exc:
+                messages.error(request, str(exc))
+                return redirect("planning:goal", goal_id=goal.pk)
+            messages.success(request, f"Long-term goal “{goal}” removed.")
+            return redirect("planning:goals")
+        form = forms.GoalForm(request.POST, instance=LongTermGoal.objects.get(pk=goal.pk))
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            years = range(values["start_year"], values["end_year"] + 1)
+            values["milestones"] = {str(y): request.POST.get(f"milestone_{y}", "").strip() for y in years}
+            try:
+                services.goal_update(
+                    actor=request.user, goal=goal, version=form.cleaned_data["version"], values=values
+                )
+            except StaleVersionError as exc:
+                messages.error(request, str(exc))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "Goal saved.")
+                return redirect("planning:goal", goal_id=goal.pk)
+    milestones = [(y, goal.milestone_for(y)) for y in goal.years]
+    return render(
+        request,
+        "planning/goal.html",
+        {
+            "goal": goal,
+            "form": form,
+            "can_edit": can_edit,
+            "milestones": milestones,
+            "objectives": goal.objectives.select_related("plan__org_unit").order_by("-plan__fiscal_year"),
+            "this_year": FiscalCalendar.load().rules.fiscal_year_of(timezone.localdate()),
+        },
+    )
+
+
+# --- Company planning settings and seasonality profiles -------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def planning_settings(request: HttpRequest) -> HttpResponse:
+    current = PlanningSettings.load()
+    can_edit = permissions.is_company_ops(request.user)
+    ops_units = OrgUnit.objects.with_role(request.user, permissions.MANAGE_ORG)
+    settings_form = forms.SettingsForm(instance=current)
+    profile_form = forms.ProfileForm(prefix="new")
+    profile_form.fields["org_unit"] = _unit_field(ops_units)
+    derive_form = forms.DeriveProfileForm(prefix="derive")
+    derive_form.fields["org_unit"] = _unit_field(ops_units)
+    if request.method == "POST":
+        which = request.POST.get("form")
+        try:
+            if which == "settings":
+                settings_form = forms.SettingsForm(request.POST, instance=PlanningSettings(pk=current.pk))
+                if settings_form.is_valid():
+                    services.settings_update(
+                        actor=request.user,
+                        version=settings_form.cleaned_data["version"],
+                        values={
+                            "default_buffer_percent": settings_form.cleaned_data["default_buffer_percent"]
+                        },
+                    )
+                    messages.success(request, "Planning defaults saved.")
+                    return redirect("planning:settings")
+            elif which == "profile":
+                profile_form = forms.ProfileForm(request.POST, prefix="new")
+                profile_form.fields["org_unit"] = _unit_field(ops_units)
+                if profile_form.is_valid():
+                    data = profile_form.cleaned_data
+                    services.profile_create(
+                        actor=request.user,
+                        org_unit=data["org_unit"],
+                        values={"name": data["name"], "note": data["note"], "weights": data["weights"]},
+                    )
+                    messages.success(request, f"Seasonality profile “{data['name']}” added.")
+                    return redirect("planning:settings")
+            elif which == "derive":
+                derive_form = forms.DeriveProfileForm(request.POST, prefix="derive")
+                derive_form.fields["org_unit"] = _unit_field(ops_units)
+                if derive_form.is_valid():
+                    data = derive_form.cleaned_data
+                    values = services.profile_values_from_actuals(data["actuals"]) | {"name": data["name"]}
+                    services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
+                    messages.success(request, f"Seasonality profile “{data['name']}” derived from actuals.")
+                    return redirect("planning:settings")
+        except StaleVersionError as exc:
+            messages.error(request, str(exc))
+            return redirect("planning:settings")
+        except ValidationError as exc:
+            target = {"settings": settings_form, "profile": profile_form, "derive": derive_form}[which]
+            _add_errors(target, exc)
+    profiles = SeasonalityProfile.objects.visible_to(request.user).select_related("org_unit")
+    return render(
+        request,
+        "planning/settings.html",
+        {
+            "current": current,
+            "can_edit": can_edit,
+            "can_manage_profiles": ops_units.exists(),
+            "settings_form": settings_form,
+            "profile_form": profile_form,
+            "derive_form": derive_form,
+            "profiles": profiles,
+            "months": forms.MONTH_ABBR[1:],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = get_object_or_404(
+        SeasonalityProfile.objects.visible_to(request.user).select_related("org_unit"), pk=profile_id
+    )
+    can_edit = permissions.has_role(request.user, profile.org_unit, permissions.MANAGE_ORG)
+    form = forms.ProfileForm(instance=profile)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only sales ops of this unit can change this profile.")
+        try:
+            if request.POST.get("delete"):
+                services.profile_delete(
+                    actor=request.user, profile=profile, version=int(request.POST.get("version", 0))
+                )
+                messages.success(request, f"Profile “{profile}” removed.")
+                return redirect("planning:settings")
+            form = forms.ProfileForm(request.POST, instance=SeasonalityProfile.objects.get(pk=profile.pk))
+            if form.is_valid():
+                data = form.cleaned_data
+                services.profile_update(
+                    actor=request.user,
+                    profile=profile,
+                    version=data["version"],
+                    values={"name": data["name"], "note": data["note"], "weights": data["weights"]},
+                )
+                messages.success(
+                    request, "Profile saved. Plans using it re-phase when their cascade is re-run."
+                )
+                return redirect("planning:profile", profile_id=profile.pk)
+        except StaleVersionError as exc:
+            messages.error(request, str(exc))
+            return redirect("planning:profile", profile_id=profile.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    used_by = Plan.objects.visible_to(request.user).filter(seasonality=profile).select_related("org_unit")
+    return render(
+        request,
+        "planning/profile.html",
+        {"profile": profile, "form": form, "can_edit": can_edit, "used_by": used_by},
+    )

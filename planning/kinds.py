@@ -1,0 +1,88 @@
+"""The kinds of Step 1 content a plan holds, for the views and the API that edit them alike."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from planning import forms
+from planning.models import Initiative, Objective, Plan, Risk, SalesTarget, Strategy
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    model: type
+    form: type[forms.PlanContentForm]
+    title: str
+    singular: str
+    empty: str
+    columns: int  # table columns of a display row, for the edit row's colspan
+
+    def rows(self, plan: Plan) -> QuerySet:
+        """The plan's records of this kind with what their rows show, in a fixed number of queries."""
+        qs = self.model.objects.filter(plan=plan)
+        if self.model is Objective:
+            return qs.select_related("long_term_goal").annotate(
+                initiative_count=Count("initiatives", distinct=True)
+            )
+        if self.model is Initiative:
+            return qs.select_related("strategy").prefetch_related("objectives")
+        if self.model in (Strategy, SalesTarget):
+            return qs.prefetch_related("objectives")
+        return qs
+
+    @property
+    def template(self) -> str:
+        return f"planning/rows/{self.singular.replace(' ', '_')}.html"
+
+
+KINDS = {
+    k.slug: k
+    for k in (
+        Kind(
+            "objectives",
+            Objective,
+            forms.ObjectiveForm,
+            "Objectives",
+            "objective",
+            "What must the unit achieve this year? Add the key business objectives and weigh them.",
+            5,
+        ),
+        Kind(
+            "strategies",
+            Strategy,
+            forms.StrategyForm,
+            "Strategies",
+            "strategy",
+            "How will the objectives be reached? Add the strategies and the objectives each serves.",
+            3,
+        ),
+        Kind(
+            "initiatives",
+            Initiative,
+            forms.InitiativeForm,
+            "Initiatives",
+            "initiative",
+            "What will be done, by whom and when? Add initiatives and link them to objectives.",
+            6,
+        ),
+        Kind(
+            "risks",
+            Risk,
+            forms.RiskForm,
+            "Risks",
+            "risk",
+            "What could stop the plan? Add risks with likelihood, impact and mitigation.",
+            6,
+        ),
+        Kind(
+            "targets",
+            SalesTarget,
+            forms.SalesTargetForm,
+            "Sales targets",
+            "sales target",
+            "How much revenue? Add the target split into new business, expansion and renewal.",
+            7,
+        ),
+    )
+}
