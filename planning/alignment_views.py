@@ -114,7 +114,7 @@ def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
                 return redirect(_section_url(plan, kind))
             obj = kind.rows(plan).get(pk=obj.pk)
             return _refreshing(_row_response(request, plan, kind, obj=obj))
-    return _row_response(request, plan, kind, form=form, status=400, editing=True)
+    return _row_response(request, plan, kind, form=form, status=422, editing=True)
 
 
 def _section_url(plan: Plan, kind: Kind) -> str:
@@ -145,7 +145,6 @@ def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Http
             stale = str(exc)
             obj = kind.rows(plan).get(pk=pk)
             form = kind.form(plan=plan, instance=obj)
-            form.add_error(None, stale)
         except (ValidationError, InvalidTransitionError) as exc:
             form.add_error(None, _errors_of(exc))
         else:
@@ -154,7 +153,7 @@ def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Http
                 return redirect(_section_url(plan, kind))
             return _refreshing(_row_response(request, plan, kind, obj=kind.rows(plan).get(pk=pk)))
     return _row_response(
-        request, plan, kind, form=form, obj=obj, status=409 if stale else 400, stale=stale, editing=True
+        request, plan, kind, form=form, obj=obj, status=409 if stale else 422, stale=stale, editing=True
     )
 
 
@@ -316,7 +315,7 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
         except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
             error, status = " ".join(_errors_of(exc)), 409
     else:
-        error, status = "; ".join(_form_errors(form)), 400
+        error, status = "; ".join(_form_errors(form)), 422
     if not request.htmx:
         if error:
             messages.error(request, f"{row.recipient}: {error}")
@@ -329,13 +328,23 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
         shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
         shown.posted_weight = request.POST.get("weight", "")
     context = plan_context(request, plan, tab="alignment") | {
-        "grid": grid,
         "row": shown,
         "row_error": error,
         "error_row": pk,
-        "oob": True,
     }
-    return render(request, "planning/partials/grid_row.html", context, status=status)
+    response = render(request, "planning/partials/grid_row.html", context, status=status)
+    if not error:
+        response["HX-Trigger"] = "grid-changed"
+    return response
+
+
+@login_required
+@require_GET
+def grid_totals(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The grid's footer: month totals and how the rows compare with target × (1 + buffer)."""
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = plan_context(request, plan, tab="alignment") | {"grid": targets.grid(plan)}
+    return render(request, "planning/partials/grid_totals.html", context)
 
 
 @login_required

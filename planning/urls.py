@@ -27,6 +27,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/targets/cascade/", step1.cascade, name="cascade"),
     path("plans/<int:plan_id>/targets/phasing/", step1.phasing, name="phasing"),
     path("plans/<int:plan_id>/targets/grid/<int:pk>/", step1.allocation_row, name="grid-row"),
+    path("plans/<int:plan_id>/targets/grid/totals/", step1.grid_totals, name="grid-totals"),
     path("plans/<int:plan_id>/targets/grid.<slug:fmt>", step1.grid_export, name="grid-export"),
     path("plans/<int:plan_id>/targets/import/", step1.grid_import, name="grid-import"),
     path("plans/<int:plan_id>/targets/bottom-up/<slug:action>/", step1.submission, name="submission"),

@@ -139,7 +139,7 @@ def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
         if stale:
             messages.error(request, stale)
         return redirect("planning:plan", plan_id=plan.pk)
-    return render(request, "planning/partials/summary.html", context, status=409 if stale else 400)
+    return render(request, "planning/partials/summary.html", context, status=409 if stale else 422)
 
 
 @login_required
