@@ -92,6 +92,11 @@ USE_THOUSAND_SEPARATOR = False  # numbers are grouped by the money/number filter
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.staticfinders.PackageFileFinder",  # plotly.js from the plotly package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -180,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuarterEnum": "planning.models.QUARTERS",
         "ScaleOf5Enum": "planning.models.Risk.SCALE",
+        "WorkStatusEnum": "planning.models.Initiative.Status",
     },
 }
 

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from capabilities import api as step2
+from capabilities import views as capability_views
 from core.views import healthz
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning import alignment_api as step1
@@ -23,11 +25,15 @@ router.register("long-term-goals", step1.LongTermGoalViewSet, basename="longterm
 router.register("seasonality-profiles", step1.SeasonalityProfileViewSet, basename="seasonalityprofile")
 router.register("target-allocations", step1.TargetAllocationViewSet, basename="targetallocation")
 router.register("target-submissions", step1.TargetSubmissionViewSet, basename="targetsubmission")
+router.register("capabilities", step2.CapabilityViewSet, basename="capability")
+router.register("capability-assessments", step2.AssessmentViewSet, basename="capabilityassessment")
+router.register("improvement-actions", step2.ImprovementActionViewSet, basename="improvementaction")
 
 api_patterns = [
     path("", include(router.urls)),
     path("fiscal-calendar/", FiscalCalendarView.as_view(), name="fiscal-calendar"),
     path("planning-settings/", step1.PlanningSettingsView.as_view(), name="planning-settings"),
+    path("capability-gaps/", step2.CapabilityGapsView.as_view(), name="capability-gaps"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -41,6 +47,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("org/", include("orgs.urls")),
     path("plans/<int:plan_id>/capabilities/", include("capabilities.urls")),
+    path("capabilities/", capability_views.catalogue, name="capability-catalogue"),
+    path("capabilities/<int:capability_id>/", capability_views.capability_detail, name="capability"),
     path("plans/<int:plan_id>/budget/", include("budgets.urls")),
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),

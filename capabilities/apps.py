@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CapabilitiesConfig(AppConfig):
     name = "capabilities"
     verbose_name = "Step 2 · Capability assessment"
+
+    def ready(self) -> None:
+        from capabilities import hooks
+
+        hooks.register_all()

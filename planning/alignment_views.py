@@ -40,7 +40,7 @@ def _errors_of(exc: Exception) -> list[str]:
 
 
 def alignment_context(plan: Plan) -> dict:
-    sections = [(kind, list(kind.rows(plan))) for kind in KINDS.values() if kind.slug != "targets"]
+    sections = [(kind, list(kind.rows(plan))) for kind in KINDS.values() if kind.page == "planning:alignment"]
     objectives = sections[0][1]
     weight_total = sum(o.weight for o in objectives)
     return {
@@ -74,7 +74,7 @@ def traceability(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _row_response(request, plan, kind, *, form=None, obj=None, status=200, stale="", editing=False):
-    context = plan_context(request, plan, tab="alignment") | {
+    context = plan_context(request, plan, tab=kind.tab) | {
         "kind": kind,
         "form": form,
         "obj": obj,
@@ -96,7 +96,7 @@ def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
     if request.method == "GET":
         if request.htmx and request.GET.get("cancel"):
             return HttpResponse("")
-        if not plan_context(request, plan, tab="alignment")["can_edit"]:
+        if not plan_context(request, plan, tab=kind.tab)["can_edit"]:
             raise PermissionDenied("This plan is not open to you for editing.")
         return _row_response(request, plan, kind, form=kind.form(plan=plan, instance=instance), editing=True)
     form = kind.form(request.POST, plan=plan, instance=instance)
@@ -118,8 +118,7 @@ def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
 
 
 def _section_url(plan: Plan, kind: Kind) -> str:
-    name = "planning:targets" if kind.slug == "targets" else "planning:alignment"
-    return reverse(name, kwargs={"plan_id": plan.pk}) + f"#{kind.slug}"
+    return reverse(kind.page, kwargs={"plan_id": plan.pk}) + f"#{kind.slug}"
 
 
 @login_required
@@ -128,7 +127,7 @@ def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Http
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     kind = _kind(kind)
     obj = get_object_or_404(kind.rows(plan), pk=pk)
-    can_edit = plan_context(request, plan, tab="alignment")["can_edit"]
+    can_edit = plan_context(request, plan, tab=kind.tab)["can_edit"]
     if request.method == "GET":
         editing = can_edit and (request.GET.get("edit") == "1" or not request.htmx)
         form = kind.form(plan=plan, instance=obj) if editing else None

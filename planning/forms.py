@@ -76,10 +76,10 @@ class PlanContentForm(VersionedModelForm):
     def __init__(self, *args, plan: Plan, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
-        for name in ("objectives", "strategy"):
-            if name in self.fields:
-                model = self.fields[name].queryset.model
-                self.fields[name].queryset = model.objects.filter(plan=plan)
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and any(f.name == "plan" for f in queryset.model._meta.fields):
+                field.queryset = queryset.filter(plan=plan)
         if "long_term_goal" in self.fields:
             self.fields["long_term_goal"].queryset = LongTermGoal.objects.filter(
                 org_unit__in=_line_of(plan.org_unit),

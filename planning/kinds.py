@@ -17,10 +17,18 @@ class Kind:
     singular: str
     empty: str
     columns: int  # table columns of a display row, for the edit row's colspan
+    page: str = "planning:alignment"  # the page that lists this kind
+    tab: str = "alignment"  # the plan tab that page sits under
+    row_template: str = ""
+    related: tuple[str, ...] = ()  # select_related for its rows
+    prefetch: tuple[str, ...] = ()  # prefetch_related for its rows
+    headers: tuple[str, ...] = ()  # column headings of a later step's kind ("#" first: a number column)
 
     def rows(self, plan: Plan) -> QuerySet:
         """The plan's records of this kind with what their rows show, in a fixed number of queries."""
         qs = self.model.objects.filter(plan=plan)
+        if self.related or self.prefetch:
+            return qs.select_related(*self.related).prefetch_related(*self.prefetch)
         if self.model is Objective:
             return qs.select_related("long_term_goal").annotate(
                 initiative_count=Count("initiatives", distinct=True)
@@ -33,7 +41,12 @@ class Kind:
 
     @property
     def template(self) -> str:
-        return f"planning/rows/{self.singular.replace(' ', '_')}.html"
+        return self.row_template or f"planning/rows/{self.singular.replace(' ', '_')}.html"
+
+
+def register(kind: Kind) -> None:
+    """Later steps add their kinds of plan content (in their AppConfig.ready)."""
+    KINDS[kind.slug] = kind
 
 
 KINDS = {
@@ -83,6 +96,7 @@ KINDS = {
             "sales target",
             "How much revenue? Add the target split into new business, expansion and renewal.",
             7,
+            page="planning:targets",
         ),
     )
 }

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import selectors, services
+from planning import overview, selectors, services
 from planning.forms import PlanCreateForm, PlanSummaryForm, TransitionForm
 from planning.models import Plan
 
@@ -82,6 +82,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="overview") | {
         "history": selectors.plan_history(plan=plan)[:8],
+        "alerts": overview.alerts(plan),
         "revisions": plan.revisions.select_related("approved_by"),
         "summary_form": PlanSummaryForm(instance=plan, initial={"version": plan.version}),
     }

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import step1
+from demo import step1, step2
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath
 from planning.models import Plan
@@ -210,6 +210,7 @@ class Command(BaseCommand):
                 actor=ops, org_unit=unit, fiscal_year=2028, summary=_summary(unit, 2028)
             )
         step1.seed(units, users, plans, last_year)
+        step2.seed(units, users, plans, last_year)
         for code, unit in units.items():
             leader = leader_of.get(code) or leader_of.get(unit.parent.code if unit.parent else "", ops)
             if code in last_year:

@@ -1,0 +1,95 @@
+"""Reads of Step 2: the assessment beside the catalogue, ranked gaps, what is unaddressed, last year."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from capabilities.models import CRITICALITY, Capability, CapabilityAssessment, ImprovementAction
+from planning.models import Plan
+
+HIGH = 3  # criticality from which an unfunded gap is flagged
+
+# Reverse relations of ImprovementAction that fund it. Step 3 adds its budget lines in its AppConfig.ready.
+FUNDING: list[str] = []
+
+
+def register_funding(related_name: str) -> None:
+    if related_name not in FUNDING:
+        FUNDING.append(related_name)
+
+
+def is_funded(action: ImprovementAction) -> bool:
+    """An action that is not cancelled and has money behind it: its own budget or a funding record."""
+    if action.status == ImprovementAction.Status.CANCELLED:
+        return False
+    return action.budget > 0 or any(getattr(action, name).all() for name in FUNDING)
+
+
+def is_unaddressed(assessment: CapabilityAssessment) -> bool:
+    """A high or critical gap with no funded action behind it."""
+    if assessment.gap == 0 or assessment.criticality < HIGH:
+        return False
+    return not any(is_funded(a) for a in assessment.actions.all())
+
+
+def assessments(plan: Plan) -> list[CapabilityAssessment]:
+    """The plan's assessments with their actions (and their funding), in a fixed number of queries."""
+    actions = ImprovementAction.objects.prefetch_related(*FUNDING)
+    return list(
+        CapabilityAssessment.objects.filter(plan=plan)
+        .select_related("capability", "assessor")
+        .prefetch_related(Prefetch("actions", queryset=actions))
+    )
+
+
+def ranked_gaps(rows: list[CapabilityAssessment]) -> list[CapabilityAssessment]:
+    """Gaps by priority (gap × criticality), then criticality, then gap, then name."""
+    gaps = [a for a in rows if a.gap > 0]
+    return sorted(gaps, key=lambda a: (-a.priority, -a.criticality, -a.gap, a.capability.name))
+
+
+def unaddressed(plan: Plan) -> list[CapabilityAssessment]:
+    return [a for a in ranked_gaps(assessments(plan)) if is_unaddressed(a)]
+
+
+@dataclass
+class Row:
+    capability: Capability
+    assessment: CapabilityAssessment | None
+    last_year: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.assessment is None or self.last_year is None:
+            return None
+        return self.assessment.maturity - self.last_year
+
+    @property
+    def unaddressed(self) -> bool:
+        return self.assessment is not None and is_unaddressed(self.assessment)
+
+
+def sheet(plan: Plan, rows: list[CapabilityAssessment]) -> list[Row]:
+    """One row per capability of the catalogue (and any retired one this plan assessed), with last
+    year's maturity for the same unit."""
+    by_capability = {a.capability_id: a for a in rows}
+    last_year = dict(
+        CapabilityAssessment.objects.filter(
+            plan__org_unit_id=plan.org_unit_id, plan__fiscal_year=plan.fiscal_year - 1
+        ).values_list("capability_id", "maturity")
+    )
+    catalogue = Capability.objects.filter(active=True) | Capability.objects.filter(pk__in=list(by_capability))
+    return [
+        Row(c, by_capability.get(c.pk), last_year.get(c.pk))
+        for c in catalogue.distinct().order_by("category", "name")
+    ]
+
+
+def heatmap(rows: list[CapabilityAssessment]) -> dict:
+    """Counts and names of capabilities per (criticality, current maturity) cell."""
+    names: dict[tuple[int, int], list[str]] = {}
+    for a in rows:
+        names.setdefault((a.criticality, a.maturity), []).append(a.capability.name)
+    z = [[len(names.get((c, m), [])) for m in range(1, 6)] for c, _ in CRITICALITY]
+    text = [["<br>".join(names.get((c, m), [])) for m in range(1, 6)] for c, _ in CRITICALITY]
+    return {"z": z, "text": text}
