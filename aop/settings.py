@@ -186,6 +186,9 @@ SPECTACULAR_SETTINGS = {
         "QuarterEnum": "planning.models.QUARTERS",
         "ScaleOf5Enum": "planning.models.Risk.SCALE",
         "WorkStatusEnum": "planning.models.Initiative.Status",
+        "CapabilityCategoryEnum": "capabilities.models.Capability.Category",
+        "BudgetCategoryEnum": "budgets.models.BudgetLine.Category",
+        "MoveKindEnum": "budgets.models.Move.Kind",
     },
 }
 

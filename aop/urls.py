@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from budgets import api as step3
 from capabilities import api as step2
 from capabilities import views as capability_views
 from core.views import healthz
@@ -28,6 +29,9 @@ router.register("target-submissions", step1.TargetSubmissionViewSet, basename="t
 router.register("capabilities", step2.CapabilityViewSet, basename="capability")
 router.register("capability-assessments", step2.AssessmentViewSet, basename="capabilityassessment")
 router.register("improvement-actions", step2.ImprovementActionViewSet, basename="improvementaction")
+router.register("budgets", step3.BudgetViewSet, basename="budget")
+router.register("budget-lines", step3.BudgetLineViewSet, basename="budgetline")
+router.register("budget-moves", step3.MoveViewSet, basename="budgetmove")
 
 api_patterns = [
     path("", include(router.urls)),

@@ -3,4 +3,9 @@ from django.apps import AppConfig
 
 class BudgetsConfig(AppConfig):
     name = "budgets"
-    verbose_name = "Step 3 · Functional budgets"
+    verbose_name = "Step 3 · Functional budget"
+
+    def ready(self) -> None:
+        from budgets import hooks
+
+        hooks.register_all()

@@ -6,4 +6,11 @@ app_name = "budgets"
 
 urlpatterns = [
     path("", views.plan_tab, name="plan"),
+    path("setup/", views.budget_save, name="save"),
+    path("moves/new/", views.move_create, name="move"),
+    path("moves/<int:move_id>/reverse/", views.move_reverse, name="reverse"),
+    path("moves/<int:move_id>/<slug:decision>/", views.move_decide, name="decide"),
+    path("spend/<int:line_id>/", views.spend_row, name="spend"),
+    path("spend.<slug:fmt>", views.spend_export, name="spend-export"),
+    path("spend/import/", views.spend_import, name="spend-import"),
 ]

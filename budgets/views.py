@@ -1,9 +1,252 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+"""Step 3 pages: the budget tab (lines, pool, ledger, moves, spend, report) and its actions."""
 
-from planning.views import step_tab
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from budgets import charts, forms, gridfile, selectors, services
+from budgets.hooks import LINES
+from budgets.models import Budget, BudgetLine, Move
+from core.exceptions import InvalidTransitionError, StaleVersionError
+from orgs import permissions
+from orgs.models import FiscalCalendar
+from planning import selectors as plan_selectors
+from planning.models import PlanningSettings
+from planning.views import plan_context
+
+ERRORS = (ValidationError, InvalidTransitionError, StaleVersionError)
+
+
+def _messages_of(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _back(plan_id: int, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("budgets:plan", kwargs={"plan_id": plan_id}) + (f"#{anchor}" if anchor else ""))
+
+
+def _budget(request: HttpRequest, plan_id: int):
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    return plan, Budget.objects.filter(plan=plan).first()
 
 
 @login_required
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
-    return step_tab(request, plan_id, "budget")
+    plan, budget = _budget(request, plan_id)
+    context = plan_context(request, plan, tab="budget") | {
+        "budget": budget,
+        "can_approve": permissions.has_role(request.user, plan.org_unit, permissions.APPROVE),
+        "can_record_spend": permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS),
+        "threshold": PlanningSettings.load().move_approval_threshold,
+    }
+    if budget is None:
+        context["budget_form"] = forms.BudgetForm(initial={"currency": "USD"})
+        return render(request, "budgets/budget.html", context)
+    rows = selectors.lines(budget)
+    report = selectors.report(budget, rows)
+    moves = selectors.ledger(budget)
+    context |= {
+        "kind": LINES,
+        "rows": rows,
+        "report": report,
+        "allocated": budget.total - budget.unallocated,
+        "pending": [m for m in moves.filter(status=Move.Status.PENDING)],
+        "page": Paginator(moves, settings.AOP_PAGE_SIZE).get_page(request.GET.get("page")),
+        "move_form": forms.MoveForm(budget=budget),
+        "budget_form": forms.BudgetForm(instance=budget, initial={"version": budget.version}),
+        "periods": FiscalCalendar.load().rules.periods(plan.fiscal_year),
+        "category_chart": charts.by_category(selectors.by_category(rows)),
+        "flow_chart": charts.flows(rows),
+        "spend_total": sum((line.spent for line in rows), 0),
+    }
+    return render(request, "budgets/budget.html", context)
+
+
+@login_required
+@require_POST
+def budget_save(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Set up the plan's budget, or change its total or currency."""
+    plan, budget = _budget(request, plan_id)
+    form = forms.BudgetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(plan.pk)
+    data = form.cleaned_data
+    try:
+        if budget is None:
+            services.budget_create(
+                actor=request.user, plan=plan, total=data["total"], currency=data["currency"]
+            )
+            messages.success(request, "Budget set up: the whole total starts in the unallocated pool.")
+        else:
+            services.budget_update(
+                actor=request.user,
+                budget=budget,
+                version=data["version"] or 0,
+                total=data["total"],
+                currency=data["currency"],
+            )
+            messages.success(request, "Budget total saved; the pool took the difference.")
+    except ERRORS as exc:
+        messages.error(request, _messages_of(exc))
+    return _back(plan.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_create(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Make a move: in a dialog on the budget page (htmx) or on a page of its own."""
+    plan, budget = _budget(request, plan_id)
+    if budget is None:
+        raise Http404("This plan has no budget yet.")
+    form = forms.MoveForm(request.POST or None, budget=budget)
+    context = plan_context(request, plan, tab="budget") | {
+        "budget": budget,
+        "move_form": form,
+        "threshold": PlanningSettings.load().move_approval_threshold,
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            move = services.move_request(
+                actor=request.user,
+                budget=budget,
+                kind=data["kind"],
+                source=data["source"],
+                target=data["target"],
+                amount=data["amount"],
+                reason=data["reason"],
+                new_line=form.new_line(),
+            )
+        except ERRORS as exc:
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, _messages_of(exc))
+        else:
+            if move.status == Move.Status.PENDING:
+                messages.warning(
+                    request, f"{move} is above {context['threshold']:,.2f} and waits for an executive."
+                )
+            else:
+                messages.success(request, f"Posted: {move}.")
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("budgets:plan", kwargs={"plan_id": plan.pk}) + "#ledger"
+                return response
+            return _back(plan.pk, "ledger")
+    template = "budgets/partials/move_form.html" if request.htmx else "budgets/move.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def move_decide(request: HttpRequest, plan_id: int, move_id: int, decision: str) -> HttpResponse:
+    plan, budget = _budget(request, plan_id)
+    move = get_object_or_404(Move, pk=move_id, budget=budget) if budget else None
+    if move is None or decision not in ("approve", "reject"):
+        raise Http404("No such move.")
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    try:
+        if decision == "approve":
+            services.move_approve(actor=request.user, move=move, comment=comment)
+            messages.success(request, f"Approved and posted: {move}.")
+        else:
+            services.move_reject(actor=request.user, move=move, comment=comment)
+            messages.success(request, f"Rejected: {move}.")
+    except ERRORS as exc:
+        messages.error(request, _messages_of(exc))
+    return _back(plan.pk, "pending")
+
+
+@login_required
+@require_POST
+def move_reverse(request: HttpRequest, plan_id: int, move_id: int) -> HttpResponse:
+    plan, budget = _budget(request, plan_id)
+    move = get_object_or_404(Move, pk=move_id, budget=budget) if budget else None
+    if move is None:
+        raise Http404("No such move.")
+    form = forms.ReverseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why the move is reversed.")
+        reversal = services.move_reverse(actor=request.user, move=move, reason=form.cleaned_data["reason"])
+    except ERRORS as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, f"Reversed with a new entry: {reversal}.")
+    return _back(plan.pk, "ledger")
+
+
+@login_required
+@require_POST
+def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
+    """Save one line's monthly spend (htmx: on every change of a cell)."""
+    plan, budget = _budget(request, plan_id)
+    line = get_object_or_404(BudgetLine, pk=line_id, budget=budget) if budget else None
+    if line is None:
+        raise Http404("No such line.")
+    error = ""
+    try:
+        months = [services.parse_amount(request.POST.get(f"m{i}", "")) for i in range(1, 13)]
+        if any(m is None for m in months):
+            raise ValidationError("Each month is an amount of 0 or more with at most 2 decimals.")
+        services.spend_set(actor=request.user, line=line, months=months)
+    except (ValidationError, InvalidTransitionError) as exc:
+        error = _messages_of(exc)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, f"{line}: {error or 'spend saved.'}")
+        return _back(plan.pk, "spend")
+    row = next(r for r in selectors.lines(budget) if r.pk == line.pk)
+    if error:
+        row.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
+    context = plan_context(request, plan, tab="budget") | {
+        "row": row,
+        "row_error": error,
+        "can_record_spend": True,
+    }
+    return render(request, "budgets/partials/spend_row.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_GET
+def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+    plan, budget = _budget(request, plan_id)
+    if budget is None or fmt not in ("csv", "xlsx"):
+        raise Http404("Nothing to export.")
+    body, content_type = gridfile.spend_file(plan, selectors.lines(budget), FiscalCalendar.load().rules, fmt)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{plan.org_unit.code}-FY{plan.fiscal_year}-spend.{fmt}"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan, budget = _budget(request, plan_id)
+    upload = request.FILES.get("file")
+    if budget is None or upload is None:
+        messages.error(request, "Choose a file to import.")
+        return _back(plan.pk, "spend")
+    try:
+        rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, plan.fiscal_year)
+        changed = services.spend_import(actor=request.user, budget=budget, rows=rows)
+    except services.GridImportError as exc:
+        lines = "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
+        messages.error(request, f"{upload.name} was not imported, nothing changed. {lines}")
+    except (ValidationError, InvalidTransitionError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, f"Spend imported: {changed} line(s) changed.")
+    return _back(plan.pk, "spend")

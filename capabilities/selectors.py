@@ -22,7 +22,9 @@ def is_funded(action: ImprovementAction) -> bool:
     """An action that is not cancelled and has money behind it: its own budget or a funding record."""
     if action.status == ImprovementAction.Status.CANCELLED:
         return False
-    return action.budget > 0 or any(getattr(action, name).all() for name in FUNDING)
+    return action.budget > 0 or any(
+        getattr(record, "amount", 1) > 0 for name in FUNDING for record in getattr(action, name).all()
+    )
 
 
 def is_unaddressed(assessment: CapabilityAssessment) -> bool:

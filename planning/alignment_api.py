@@ -304,7 +304,7 @@ class SeasonalityProfileViewSet(viewsets.ModelViewSet):
 class PlanningSettingsSerializer(VersionedSerializer):
     class Meta:
         model = PlanningSettings
-        fields = ["default_buffer_percent", "version"]
+        fields = ["default_buffer_percent", "move_approval_threshold", "version"]
 
 
 class PlanningSettingsView(APIView):

@@ -103,9 +103,12 @@ def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
     if form.is_valid():
         values, m2m = form.split()
         try:
-            obj = services.content_create(
-                actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m
-            )
+            if kind.create:
+                obj = kind.create(actor=request.user, plan=plan, form=form)
+            else:
+                obj = services.content_create(
+                    actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m
+                )
         except (ValidationError, InvalidTransitionError) as exc:
             form.add_error(None, _errors_of(exc))
         else:
@@ -164,8 +167,8 @@ def content_delete(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Ht
     obj = get_object_or_404(kind.model.objects.filter(plan=plan), pk=pk)
     try:
         services.content_delete(actor=request.user, instance=obj, version=int(request.POST.get("version", 0)))
-    except (StaleVersionError, InvalidTransitionError) as exc:
-        messages.error(request, str(exc))
+    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
+        messages.error(request, " ".join(_errors_of(exc)))
     else:
         messages.success(request, f"{kind.singular.capitalize()} “{obj}” removed.")
         if request.htmx:
@@ -568,9 +571,7 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
                     services.settings_update(
                         actor=request.user,
                         version=settings_form.cleaned_data["version"],
-                        values={
-                            "default_buffer_percent": settings_form.cleaned_data["default_buffer_percent"]
-                        },
+                        values={k: v for k, v in settings_form.cleaned_data.items() if k != "version"},
                     )
                     messages.success(request, "Planning defaults saved.")
                     return redirect("planning:settings")

@@ -264,4 +264,4 @@ class DeriveProfileForm(forms.Form):
 class SettingsForm(VersionedModelForm):
     class Meta:
         model = PlanningSettings
-        fields = ["default_buffer_percent"]
+        fields = ["default_buffer_percent", "move_approval_threshold"]

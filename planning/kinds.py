@@ -1,5 +1,6 @@
 """The kinds of Step 1 content a plan holds, for the views and the API that edit them alike."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -23,6 +24,7 @@ class Kind:
     related: tuple[str, ...] = ()  # select_related for its rows
     prefetch: tuple[str, ...] = ()  # prefetch_related for its rows
     headers: tuple[str, ...] = ()  # column headings of a later step's kind ("#" first: a number column)
+    create: Callable | None = None  # (actor, plan, form) -> record, when adding one is more than an insert
 
     def rows(self, plan: Plan) -> QuerySet:
         """The plan's records of this kind with what their rows show, in a fixed number of queries."""

@@ -147,6 +147,14 @@ class PlanningSettings(VersionedModel):
         verbose_name="default over-assignment buffer (%)",
         help_text="Children's targets sum to the parent's target × (1 + buffer). Typical: 10–25%.",
     )
+    move_approval_threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("50000"),
+        validators=[MinValueValidator(Decimal("0"))],
+        verbose_name="budget moves above this amount need an executive",
+        help_text="A budget move of more than this waits as pending until an executive approves it.",
+    )
 
     class Meta:
         verbose_name = "planning settings"

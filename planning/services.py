@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from core.exceptions import InvalidTransitionError
@@ -163,7 +164,7 @@ def plan_transition(*, actor: Actor, plan: Plan, name: str, version: int, commen
 # --- Step 1 content: objectives, strategies, initiatives, risks, sales targets ---------------------
 
 
-def _check_links(plan: Plan, values: dict, m2m: dict | None) -> None:
+def check_links(plan: Plan, values: dict, m2m: dict | None) -> None:
     """Links from plan content must stay inside the plan (and goals inside the unit's line)."""
     for name, value in values.items():
         if name == "long_term_goal" and value is not None:
@@ -178,19 +179,25 @@ def _check_links(plan: Plan, values: dict, m2m: dict | None) -> None:
 
 def content_create(*, actor: Actor, plan: Plan, model: type, values: dict, m2m: dict | None = None):
     ensure_plan_editable(plan=plan, actor=actor)
-    _check_links(plan, values, m2m)
+    check_links(plan, values, m2m)
     return versioned_create(model=model, values={"plan": plan, **values}, actor=actor, m2m=m2m)
 
 
 def content_update(*, actor: Actor, instance, version: int, values: dict, m2m: dict | None = None):
     ensure_plan_editable(plan=instance.plan, actor=actor)
-    _check_links(instance.plan, values, m2m)
+    check_links(instance.plan, values, m2m)
     return versioned_update(instance=instance, version=version, values=values, actor=actor, m2m=m2m)
 
 
 def content_delete(*, actor: Actor, instance, version: int) -> None:
     ensure_plan_editable(plan=instance.plan, actor=actor)
-    audited_delete(instance=instance, version=version, actor=actor)
+    try:
+        with transaction.atomic():
+            audited_delete(instance=instance, version=version, actor=actor)
+    except ProtectedError:
+        raise ValidationError(
+            f"“{instance}” has entries that refer to it (such as ledger moves) and cannot be removed."
+        ) from None
 
 
 # --- Long-term goals, seasonality profiles, company defaults ----------------------------------------

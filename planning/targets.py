@@ -243,7 +243,7 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
             continue
         months, bad = [], []
         for index, cell in enumerate(cells, start=1):
-            amount = _parse_amount(cell)
+            amount = parse_amount(cell)
             if amount is None:
                 bad.append(
                     f"month {index} {str(cell)!r} is not an amount of 0 or more with at most 2 decimals"
@@ -269,7 +269,7 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
     return changed
 
 
-def _parse_amount(cell: object) -> Decimal | None:
+def parse_amount(cell: object) -> Decimal | None:
     text = str(cell if cell is not None else "").strip().replace(",", "")
     if text == "":
         return ZERO
