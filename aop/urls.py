@@ -9,6 +9,8 @@ from budgets import api as step3
 from capabilities import api as step2
 from capabilities import views as capability_views
 from core.views import healthz
+from metrics import api as step4
+from metrics import views as metric_views
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning import alignment_api as step1
 from planning.api import PlanViewSet
@@ -32,12 +34,19 @@ router.register("improvement-actions", step2.ImprovementActionViewSet, basename=
 router.register("budgets", step3.BudgetViewSet, basename="budget")
 router.register("budget-lines", step3.BudgetLineViewSet, basename="budgetline")
 router.register("budget-moves", step3.MoveViewSet, basename="budgetmove")
+router.register("kpis", step4.KPIViewSet, basename="kpi")
+router.register("kpi-targets", step4.KPITargetViewSet, basename="kpitarget")
+router.register("actuals", step4.ActualViewSet, basename="actual")
+router.register("imports", step4.ImportBatchViewSet, basename="importbatch")
+router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolicy")
 
 api_patterns = [
     path("", include(router.urls)),
     path("fiscal-calendar/", FiscalCalendarView.as_view(), name="fiscal-calendar"),
     path("planning-settings/", step1.PlanningSettingsView.as_view(), name="planning-settings"),
     path("capability-gaps/", step2.CapabilityGapsView.as_view(), name="capability-gaps"),
+    path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
+    path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -53,6 +62,13 @@ urlpatterns = [
     path("plans/<int:plan_id>/capabilities/", include("capabilities.urls")),
     path("capabilities/", capability_views.catalogue, name="capability-catalogue"),
     path("capabilities/<int:capability_id>/", capability_views.capability_detail, name="capability"),
+    path("kpis/", metric_views.catalogue, name="kpi-catalogue"),
+    path("kpis/new/", metric_views.kpi_detail, name="kpi-new"),
+    path("kpis/<int:kpi_id>/", metric_views.kpi_detail, name="kpi"),
+    path("kpis/readiness/", metric_views.readiness, name="kpi-readiness-page"),
+    path("kpis/imports/", metric_views.imports, name="kpi-imports"),
+    path("kpis/imports/<int:batch_id>/", metric_views.import_detail, name="kpi-import"),
+    path("kpis/imports/<int:batch_id>/errors.csv", metric_views.import_errors_csv, name="kpi-import-errors"),
     path("plans/<int:plan_id>/budget/", include("budgets.urls")),
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),

@@ -1,1 +1,313 @@
-# Models of this step arrive with its issue; see DESIGN.md.
+"""Step 4: the KPI catalogue, its Day-1 data sources, targets, actuals and their imports, churn policy."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.models import VersionedModel
+from orgs.models import OrgUnit, ScopedQuerySet, Seller
+from planning.models import Objective, Plan, PlanContent
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+VALUE = {"max_digits": 18, "decimal_places": 4}
+
+
+class KPI(VersionedModel):
+    """A metric definition in the company catalogue, configured by sales ops."""
+
+    class Unit(models.TextChoices):
+        CURRENCY = "currency", "Currency"
+        COUNT = "count", "Count"
+        PERCENT = "percent", "Percent"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", "Sum"
+        AVERAGE = "average", "Average"
+        LAST = "last", "Last value"
+        RATIO = "ratio", "Ratio of two KPIs"
+
+    class Cadence(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+
+    code = models.SlugField(
+        max_length=40, unique=True, help_text="Short code used in imports, e.g. win-rate."
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(
+        blank=True, max_length=1000, help_text="What exactly is counted, and for which part of the business."
+    )
+    unit = models.CharField(max_length=10, choices=Unit.choices, blank=True)
+    direction = models.CharField(max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.SUM)
+    numerator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Ratio KPIs only.",
+    )
+    denominator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Ratio KPIs only.",
+    )
+    annual_target = models.DecimalField(
+        **VALUE,
+        null=True,
+        blank=True,
+        help_text="The company-wide target for a fiscal year, if there is one.",
+    )
+    review_cadence = models.CharField(max_length=10, choices=Cadence.choices, blank=True)
+    alert_threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="Attainment (%) below which the KPI is off track; at risk between it and 100%.",
+    )
+    owner = models.CharField(max_length=120, blank=True, help_text="Who acts when it goes off track.")
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="kpis")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "KPI"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(aggregation="ratio") | Q(numerator__isnull=False, denominator__isnull=False),
+                name="kpi_ratio_has_both_sides",
+                violation_error_message="A ratio KPI needs a numerator KPI and a denominator KPI.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataSource(VersionedModel):
+    """Where a KPI's data comes from, and whether it will be there on day 1 of the fiscal year."""
+
+    class Kind(models.TextChoices):
+        CRM_FIELD = "crm_field", "CRM field"
+        INTEGRATION = "integration", "Integration"
+        MANUAL = "manual", "Manual entry"
+        IMPORT = "import", "File import"
+
+    class Readiness(models.TextChoices):
+        CAPTURED = "captured", "Captured"
+        FIELD_MISSING = "field_missing", "Field missing"
+        PROCESS_MISSING = "process_missing", "Process missing"
+        NOT_CAPTURABLE = "not_capturable", "Not capturable"
+
+    class Effort(models.TextChoices):
+        NONE = "none", "None"
+        SMALL = "small", "Small (days)"
+        MEDIUM = "medium", "Medium (weeks)"
+        LARGE = "large", "Large (months)"
+
+    kpi = models.OneToOneField(KPI, on_delete=models.CASCADE, related_name="source")
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.CRM_FIELD, verbose_name="source"
+    )
+    field_name = models.CharField(max_length=200, blank=True, help_text="e.g. Opportunity.Amount")
+    capture_process = models.TextField(blank=True, max_length=1000, help_text="Who records it, when, how.")
+    owner = models.CharField(max_length=120, blank=True)
+    readiness = models.CharField(max_length=16, choices=Readiness.choices, default=Readiness.FIELD_MISSING)
+    effort = models.CharField(
+        max_length=8, choices=Effort.choices, default=Effort.SMALL, verbose_name="set-up effort"
+    )
+    ready_by = models.DateField(null=True, blank=True, help_text="When it must be captured; empty: day 1.")
+
+    def __str__(self) -> str:
+        return f"Data source of {self.kpi}"
+
+
+class SubjectQuerySet(ScopedQuerySet):
+    """Rows about an org unit (and possibly one of its sellers): visible by the unit."""
+
+    unit_field = "org_unit"
+
+
+class KPITarget(VersionedModel):
+    """A KPI's target for an org unit (or one of its sellers) in one fiscal month."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="targets")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    value = models.DecimalField(**VALUE)
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kpi", "org_unit", "seller", "fiscal_year", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "org_unit", "fiscal_year", "period"],
+                condition=Q(seller__isnull=True),
+                name="kpitarget_unit_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "seller", "fiscal_year", "period"],
+                condition=Q(seller__isnull=False),
+                name="kpitarget_seller_month",
+            ),
+            models.CheckConstraint(condition=Q(period__gte=1, period__lte=12), name="kpitarget_period_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} target FY{self.fiscal_year} P{self.period}"
+
+
+class ImportBatch(models.Model):
+    """One upload of actuals (a file or an API call) and what became of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Loaded"
+        FAILED = "failed", "Refused"
+
+    file_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    loaded_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first bad rows: row, column, reason.")
+    message = models.CharField(max_length=300, blank=True)
+    content = models.BinaryField(
+        null=True, editable=False, help_text="The uploaded file, until it is processed."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name}"
+
+    @property
+    def progress(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class Actual(models.Model):
+    """One measured value of a KPI for an org unit (or one of its sellers) on a date."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual entry"
+        UPLOAD = "upload", "Upload"
+        API = "api", "API"
+
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="actuals")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    value = models.DecimalField(**VALUE)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kpi", "org_unit", "seller", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "org_unit", "date"], condition=Q(seller__isnull=True), name="actual_unit_day"
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "seller", "date"], condition=Q(seller__isnull=False), name="actual_seller_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "org_unit", "date"], name="actual_kpi_unit_date")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.date}: {self.value}"
+
+
+class ChurnPolicy(PlanContent):
+    """How a plan treats churn: the allowance reps get, and the new business needed to outgrow it."""
+
+    class Period(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        ANNUAL = "annual", "Annual"
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="churn_policy")
+    allowance = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=PERCENT,
+        verbose_name="churn allowance (%)",
+        help_text="A rep at (100 − allowance)% of quota is credited 100%.",
+    )
+    measurement_period = models.CharField(max_length=10, choices=Period.choices, default=Period.ANNUAL)
+    expected_churn = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("7"),
+        validators=PERCENT,
+        verbose_name="expected churn (%)",
+        help_text="Expected churn rate in the measurement period.",
+    )
+    net_growth_goal = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("1000"))],
+        verbose_name="net growth goal (%)",
+        help_text="Annual net ARR growth the plan aims for.",
+    )
+    starting_arr = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
+        verbose_name="ARR at the start of the year",
+    )  # fmt: skip
+    benchmark_low = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("5"), validators=PERCENT
+    )
+    benchmark_high = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("7"), validators=PERCENT
+    )
+    warn_above = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=PERCENT,
+        verbose_name="warn above (%)",
+    )
+
+    class Meta:
+        verbose_name = "churn policy"
+        verbose_name_plural = "churn policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(benchmark_low__lte=models.F("benchmark_high")),
+                name="churn_band_in_order",
+                violation_error_message="The benchmark band's low end cannot be above its high end.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Churn policy of {self.plan}"

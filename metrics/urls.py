@@ -6,4 +6,8 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.plan_tab, name="plan"),
+    path("targets/<int:kpi_id>/", views.plan_targets, name="targets"),
+    path("actuals/<int:kpi_id>/", views.plan_actuals, name="actuals"),
+    path("objectives/<int:objective_id>/", views.objective_kpis, name="objective-kpis"),
+    path("churn/", views.churn_policy, name="churn"),
 ]

@@ -1,9 +1,357 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+"""Step 4 pages: for sales ops the KPI catalogue with SMART checks, Day-1 readiness and imports; for a
+plan's leaders its KPIs, targets, actuals, attainment and churn policy."""
 
-from planning.views import step_tab
+import csv
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.exceptions import InvalidTransitionError, StaleVersionError
+from metrics import forms, importer, selectors, services, smart
+from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from orgs import permissions
+from orgs.models import FiscalCalendar, OrgUnit
+from planning import selectors as plan_selectors
+from planning.models import Objective, SeasonalityProfile
+from planning.views import _add_errors, plan_context
+
+ERRORS = (ValidationError, InvalidTransitionError, StaleVersionError)
+
+
+def _message(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+# --- Sales ops: catalogue, KPI, readiness, imports -----------------------------------------------------
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    kpis = selectors.catalogue()
+    return render(
+        request,
+        "metrics/catalogue.html",
+        {
+            "kpis": kpis,
+            "summary": selectors.smart_summary([k for k in kpis if k.active]),
+            "can_edit": permissions.is_company_ops(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
+    kpi = get_object_or_404(KPI, pk=kpi_id) if kpi_id else None
+    can_edit = permissions.is_company_ops(request.user)
+    source = DataSource.objects.get_or_create(kpi=kpi)[0] if kpi else None
+    form = forms.KPIForm(instance=kpi)
+    source_form = forms.DataSourceForm(instance=source) if source else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only company-level sales ops keep the KPI catalogue.")
+        try:
+            if request.POST.get("form") == "source" and source:
+                source_form = forms.DataSourceForm(
+                    request.POST, instance=DataSource.objects.get(pk=source.pk)
+                )
+                if source_form.is_valid():
+                    values = {k: v for k, v in source_form.cleaned_data.items() if k != "version"}
+                    services.source_update(
+                        actor=request.user,
+                        source=source,
+                        version=source_form.cleaned_data["version"],
+                        values=values,
+                    )
+                    messages.success(request, "Data source saved.")
+                    return redirect("kpi", kpi_id=kpi.pk)
+            else:
+                form = forms.KPIForm(request.POST, instance=KPI.objects.get(pk=kpi.pk) if kpi else KPI())
+                if form.is_valid():
+                    values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+                    if kpi:
+                        services.kpi_update(
+                            actor=request.user, kpi=kpi, version=form.cleaned_data["version"], values=values
+                        )
+                    else:
+                        kpi = services.kpi_create(actor=request.user, values=values)
+                    messages.success(request, f"KPI “{kpi.name}” saved.")
+                    return redirect("kpi", kpi_id=kpi.pk)
+        except StaleVersionError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            _add_errors(source_form if request.POST.get("form") == "source" else form, exc)
+    context = {"kpi": kpi, "form": form, "source_form": source_form, "can_edit": can_edit}
+    if kpi:
+        context["criteria"] = smart.check(kpi, has_targets=KPITarget.objects.filter(kpi=kpi).exists())
+        context["objectives"] = kpi.objectives.select_related("plan__org_unit").order_by("-plan__fiscal_year")
+    return render(request, "metrics/kpi.html", context)
+
+
+@login_required
+def readiness(request: HttpRequest) -> HttpResponse:
+    rules = FiscalCalendar.load().rules
+    today = timezone.localdate()
+    default = rules.fiscal_year_of(today) + 1
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else default
+    rows = selectors.readiness(fiscal_year=year, today=today)
+    return render(
+        request,
+        "metrics/readiness.html",
+        {
+            "rows": rows,
+            "year": year,
+            "years": [default - 1, default, default + 1],
+            "day_one": rules.year_range(year)[0],
+            "ready": sum(r.ready for r in rows),
+            "late": sum(r.late for r in rows),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request: HttpRequest) -> HttpResponse:
+    can_load = OrgUnit.objects.with_role(request.user, permissions.EDIT_METRICS).exists()
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_load:
+            raise PermissionDenied("Only sales leaders and sales ops load actuals.")
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > importer.MAX_BYTES:
+                form.add_error("file", f"The file is larger than {importer.MAX_BYTES // 2**20} MB.")
+            else:
+                batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
+                return redirect("kpi-import", batch_id=batch.pk)
+    batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
+    if not permissions.is_company_ops(request.user):
+        batches = batches.filter(uploaded_by=request.user)
+    page = Paginator(batches, settings.AOP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "metrics/imports.html",
+        {
+            "page": page,
+            "form": form,
+            "can_load": can_load,
+            "columns": importer.COLUMNS,
+            "limit": importer.MAX_BYTES // 2**20,
+        },
+    )
+
+
+def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
+    batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
+    if not permissions.is_company_ops(request.user):
+        batches = batches.filter(uploaded_by=request.user)
+    return get_object_or_404(batches, pk=batch_id)
+
+
+@login_required
+def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    errors = Paginator(batch.errors, 50).get_page(request.GET.get("page"))
+    template = "metrics/partials/import_status.html" if request.htmx else "metrics/import.html"
+    return render(request, template, {"batch": batch, "errors": errors})
+
+
+@login_required
+def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "column", "reason"])
+    for error in batch.errors:
+        writer.writerow([error["row"], error["column"], error["reason"]])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+# --- A plan's metrics tab ---------------------------------------------------------------------------------
 
 
 @login_required
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
-    return step_tab(request, plan_id, "metrics")
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    today = timezone.localdate()
+    kpis = selectors.plan_kpis(plan)
+    all_kpis = list(KPI.objects.filter(active=True).order_by("name"))
+    chosen = next((k for k in all_kpis if k.code == request.GET.get("kpi")), kpis[0] if kpis else None)
+    ytd = selectors.year_to_date(plan.fiscal_year, today)
+    quarter_windows = selectors.quarters(plan.fiscal_year)
+    rows = []
+    for kpi in kpis:
+        rows.append(
+            {
+                "kpi": kpi,
+                "ytd": selectors.evaluate(kpi, plan.org_unit, None, plan.fiscal_year, ytd, today=today)
+                if ytd
+                else None,
+                "quarters": [
+                    selectors.evaluate(kpi, plan.org_unit, None, plan.fiscal_year, periods, label=label)
+                    for label, periods in quarter_windows
+                ],
+            }
+        )
+    policy = ChurnPolicy.objects.filter(plan=plan).first()
+    rules = FiscalCalendar.load().rules
+    context = plan_context(request, plan, tab="metrics") | {
+        "rows": rows,
+        "kpis": kpis,
+        "all_kpis": all_kpis,
+        "chosen": chosen,
+        "periods": rules.periods(plan.fiscal_year),
+        "ytd_label": f"{ytd[0].label} – {ytd[-1].label}" if ytd else "",
+        "objectives": Objective.objects.filter(plan=plan).prefetch_related("kpis"),
+        "policy": policy,
+        "churn": selectors.churn(policy) if policy else None,
+        "policy_form": forms.ChurnPolicyForm(instance=policy or ChurnPolicy(plan=plan)),
+        "credits": selectors.seller_credits(plan, policy, today),
+        "can_metrics": permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS),
+        "can_policy": plan.is_editable
+        and permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),
+        "profiles": SeasonalityProfile.objects.filter(
+            org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id]
+        ),
+    }
+    if chosen:
+        targets = dict(
+            KPITarget.objects.filter(
+                kpi=chosen, org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year
+            ).values_list("period", "value")
+        )
+        context["target_months"] = [targets.get(p.period, "") for p in context["periods"]]
+        base = chosen if chosen.aggregation != KPI.Aggregation.RATIO else None
+        context["actual_months"] = (
+            [
+                selectors.actual_value(base, plan.org_unit, None, p.start, p.end) if base else None
+                for p in context["periods"]
+            ]
+            if base
+            else []
+        )
+    return render(request, "metrics/plan.html", context)
+
+
+def _tab(plan_id: int, anchor: str, kpi: KPI | None = None) -> HttpResponse:
+    url = reverse("metrics:plan", kwargs={"plan_id": plan_id})
+    return redirect(f"{url}?kpi={kpi.code}#{anchor}" if kpi else f"{url}#{anchor}")
+
+
+@login_required
+@require_POST
+def plan_targets(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    kpi = get_object_or_404(KPI, pk=kpi_id)
+    subject = {
+        "actor": request.user,
+        "kpi": kpi,
+        "org_unit": plan.org_unit,
+        "seller": None,
+        "fiscal_year": plan.fiscal_year,
+    }
+    try:
+        if request.POST.get("mode") == "phase":
+            profiles = SeasonalityProfile.objects.filter(
+                org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id]
+            )
+            form = forms.PhaseForm(request.POST, profiles=profiles)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            changed = services.targets_phase(
+                **subject, annual=form.cleaned_data["annual"], profile=form.cleaned_data["seasonality"]
+            )
+        else:
+            form = forms.MonthsForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    [f"{form.fields[f].label}: {e}" for f, errors in form.errors.items() for e in errors]
+                )
+            changed = services.targets_set(**subject, months=form.months)
+    except ERRORS as exc:
+        messages.error(request, f"Targets not saved: {_message(exc)}")
+    else:
+        messages.success(request, f"{kpi}: {changed} monthly target(s) changed.")
+    return _tab(plan.pk, "targets", kpi)
+
+
+@login_required
+@require_POST
+def plan_actuals(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    kpi = get_object_or_404(KPI, pk=kpi_id)
+    form = forms.MonthsForm(request.POST, required=False)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [f"{form.fields[f].label}: {e}" for f, errors in form.errors.items() for e in errors]
+            )
+        changed = services.actuals_months_set(
+            actor=request.user,
+            kpi=kpi,
+            org_unit=plan.org_unit,
+            fiscal_year=plan.fiscal_year,
+            months=form.months,
+        )
+    except ERRORS as exc:
+        messages.error(request, f"Actuals not saved: {_message(exc)}")
+    else:
+        messages.success(request, f"{kpi}: {changed} monthly actual(s) changed.")
+    return _tab(plan.pk, "targets", kpi)
+
+
+@login_required
+@require_POST
+def objective_kpis(request: HttpRequest, plan_id: int, objective_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    objective = get_object_or_404(Objective, pk=objective_id, plan=plan)
+    chosen = list(KPI.objects.filter(pk__in=[v for v in request.POST.getlist("kpis") if v.isdigit()]))
+    try:
+        services.objective_kpis_set(
+            actor=request.user, objective=objective, version=int(request.POST.get("version", 0)), kpis=chosen
+        )
+    except ERRORS as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, f"KPIs of “{objective}” saved.")
+    return _tab(plan.pk, "objectives")
+
+
+@login_required
+@require_POST
+def churn_policy(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    policy = ChurnPolicy.objects.filter(plan=plan).first()
+    form = forms.ChurnPolicyForm(
+        request.POST, instance=ChurnPolicy(plan=plan, pk=policy.pk if policy else None)
+    )
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [
+                    f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
+                    for f, errors in form.errors.items()
+                    for e in errors
+                ]
+            )
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        services.churn_policy_save(
+            actor=request.user, plan=plan, version=form.cleaned_data["version"], values=values
+        )
+    except ERRORS as exc:
+        messages.error(request, f"Churn policy not saved: {_message(exc)}")
+    else:
+        messages.success(request, "Churn policy saved.")
+    return _tab(plan.pk, "churn")

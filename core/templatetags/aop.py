@@ -126,3 +126,12 @@ SUBMISSION_TONES = {
 def submission_tone(status: str) -> str:
     """A bottom-up submission's status as one of the badge tones."""
     return SUBMISSION_TONES.get(status, status)
+
+
+@register.filter
+def sub(value: object, other: object) -> object:
+    """value − other (for numbers in templates)."""
+    try:
+        return Decimal(str(value)) - Decimal(str(other))
+    except (InvalidOperation, ValueError):
+        return value

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import step1, step2, step3
+from demo import step1, step2, step3, step4
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath
 from planning.models import Plan
@@ -212,6 +212,7 @@ class Command(BaseCommand):
         step1.seed(units, users, plans, last_year)
         step2.seed(units, users, plans, last_year)
         step3.seed(units, users, plans, last_year)
+        step4.seed(units, users, plans, last_year)
         for code, unit in units.items():
             leader = leader_of.get(code) or leader_of.get(unit.parent.code if unit.parent else "", ops)
             if code in last_year:

@@ -1,0 +1,477 @@
+"""Step 4 over the API: the KPI catalogue with SMART checks and data sources, targets, actuals (bulk and
+file imports), readiness, attainment and churn policy."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import VersionedSerializer, VisibleRelatedField
+from metrics import importer, selectors, services, smart
+from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from orgs import permissions
+from orgs.models import OrgUnit, Seller
+from planning.models import Plan, SeasonalityProfile
+
+VALUE = {"max_digits": 18, "decimal_places": 4}
+
+
+class CriterionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class KPISerializer(VersionedSerializer):
+    numerator = serializers.SlugRelatedField(
+        slug_field="code", queryset=KPI.objects.all(), allow_null=True, required=False
+    )
+    denominator = serializers.SlugRelatedField(
+        slug_field="code", queryset=KPI.objects.all(), allow_null=True, required=False
+    )
+    smart = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KPI
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "unit",
+            "direction",
+            "aggregation",
+            "numerator",
+            "denominator",
+            "annual_target",
+            "review_cadence",
+            "alert_threshold",
+            "owner",
+            "active",
+            "smart",
+            "version",
+        ]
+
+    def get_smart(self, kpi: KPI) -> list[dict]:
+        criteria = getattr(kpi, "smart", None) or smart.check(kpi)
+        return [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in criteria]
+
+
+class DataSourceSerializer(VersionedSerializer):
+    class Meta:
+        model = DataSource
+        fields = [
+            "kind",
+            "field_name",
+            "capture_process",
+            "owner",
+            "readiness",
+            "effort",
+            "ready_by",
+            "version",
+        ]
+
+
+class KPIViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The KPI catalogue with each KPI's SMART check; company-level sales ops add and change KPIs."""
+
+    serializer_class = KPISerializer
+    filterset_fields = ["unit", "aggregation", "active"]
+
+    def get_queryset(self):
+        return (
+            KPI.objects.select_related("numerator", "denominator")
+            .prefetch_related("objectives")
+            .order_by("name")
+        )
+
+    def perform_create(self, serializer) -> None:
+        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        serializer.instance = services.kpi_create(actor=self.request.user, values=values)
+
+    def perform_update(self, serializer) -> None:
+        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        serializer.instance = services.kpi_update(
+            actor=self.request.user,
+            kpi=serializer.instance,
+            version=serializer.validated_data["version"],
+            values=values,
+        )
+
+    @extend_schema(methods=["get"], responses=DataSourceSerializer)
+    @extend_schema(methods=["put"], request=DataSourceSerializer, responses=DataSourceSerializer)
+    @action(detail=True, methods=["get", "put"], filterset_fields=[], pagination_class=None)
+    def source(self, request: Request, pk: str) -> Response:
+        """The KPI's data source and its Day-1 readiness."""
+        kpi = self.get_object()
+        source = DataSource.objects.get_or_create(kpi=kpi)[0]
+        if request.method == "GET":
+            return Response(DataSourceSerializer(source).data)
+        data = DataSourceSerializer(source, data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if k != "version"}
+        source = services.source_update(
+            actor=request.user, source=source, version=data.validated_data["version"], values=values
+        )
+        return Response(DataSourceSerializer(source).data)
+
+
+ReadinessSerializer = inline_serializer(
+    "ReadinessRow",
+    fields={
+        "kpi": serializers.CharField(),
+        "source": serializers.CharField(allow_null=True),
+        "field_name": serializers.CharField(),
+        "readiness": serializers.CharField(),
+        "effort": serializers.CharField(),
+        "owner": serializers.CharField(),
+        "due": serializers.DateField(),
+        "late": serializers.BooleanField(),
+    },
+    many=True,
+)
+
+
+class ReadinessView(APIView):
+    """What must be captured before a fiscal year starts, and what is late."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("fiscal_year", int, required=True)], responses=ReadinessSerializer
+    )
+    def get(self, request: Request) -> Response:
+        year = request.query_params.get("fiscal_year", "")
+        if not year.isdigit():
+            raise serializers.ValidationError({"fiscal_year": "Give ?fiscal_year=, e.g. 2028."})
+        rows = selectors.readiness(fiscal_year=int(year), today=services.today())
+        return Response(
+            [
+                {
+                    "kpi": r.kpi.code,
+                    "source": r.source.kind if r.source else None,
+                    "field_name": r.source.field_name if r.source else "",
+                    "readiness": r.source.readiness if r.source else "",
+                    "effort": r.source.effort if r.source else "",
+                    "owner": r.source.owner if r.source else "",
+                    "due": r.due,
+                    "late": r.late,
+                }
+                for r in rows
+            ]
+        )
+
+
+class KPITargetSerializer(serializers.ModelSerializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = KPITarget
+        fields = ["id", "kpi", "org_unit", "seller", "fiscal_year", "period", "value", "version"]
+
+
+class TargetSetSerializer(serializers.Serializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPI.objects.all())
+    org_unit = VisibleRelatedField(queryset=OrgUnit.objects.all())
+    seller = VisibleRelatedField(queryset=Seller.objects.all(), required=False, allow_null=True)
+    fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    months = serializers.ListField(
+        child=serializers.DecimalField(**VALUE), min_length=12, max_length=12, required=False
+    )
+    annual = serializers.DecimalField(
+        **VALUE, required=False, help_text="Phased over the months instead of months."
+    )
+    seasonality = VisibleRelatedField(
+        queryset=SeasonalityProfile.objects.all(), required=False, allow_null=True
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("months" in attrs) == ("annual" in attrs):
+            raise serializers.ValidationError("Give either 12 months or an annual figure to phase.")
+        return attrs
+
+
+class KPITargetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """KPI targets per org unit or seller per fiscal month."""
+
+    serializer_class = KPITargetSerializer
+    filterset_fields = ["kpi", "org_unit", "seller", "fiscal_year"]
+
+    def get_queryset(self):
+        return (
+            KPITarget.objects.visible_to(self.request.user)
+            .select_related("kpi")
+            .order_by("kpi", "org_unit", "period")
+        )
+
+    @extend_schema(
+        request=TargetSetSerializer,
+        responses=inline_serializer("TargetsSet", {"changed": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="set")
+    def set_targets(self, request: Request) -> Response:
+        """Set 12 monthly targets, or phase an annual figure with a seasonality profile."""
+        data = TargetSetSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        common = {
+            "actor": request.user,
+            "kpi": d["kpi"],
+            "org_unit": d["org_unit"],
+            "seller": d.get("seller"),
+            "fiscal_year": d["fiscal_year"],
+        }
+        if "months" in d:
+            changed = services.targets_set(**common, months=d["months"])
+        else:
+            changed = services.targets_phase(**common, annual=d["annual"], profile=d.get("seasonality"))
+        return Response({"changed": changed})
+
+
+class ActualSerializer(serializers.ModelSerializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Actual
+        fields = ["id", "kpi", "org_unit", "seller", "date", "value", "source", "batch", "updated_at"]
+
+
+class BulkRowSerializer(serializers.Serializer):
+    kpi = serializers.CharField()
+    unit = serializers.CharField(required=False, allow_blank=True)
+    seller = serializers.CharField(required=False, allow_blank=True)
+    date = serializers.CharField()
+    value = serializers.CharField()
+
+
+class BulkSerializer(serializers.Serializer):
+    rows = BulkRowSerializer(many=True, allow_empty=False, max_length=importer.MAX_ROWS)
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    progress = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "file_name",
+            "uploaded_by",
+            "created_at",
+            "finished_at",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "loaded_rows",
+            "error_count",
+            "errors",
+            "message",
+        ]
+
+
+class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Actuals. Load them in bulk (all or nothing, idempotent) or upload a file to /api/imports/."""
+
+    serializer_class = ActualSerializer
+    filterset_fields = ["kpi", "org_unit", "seller", "date", "source"]
+
+    def get_queryset(self):
+        return (
+            Actual.objects.visible_to(self.request.user)
+            .select_related("kpi")
+            .order_by("kpi", "org_unit", "date", "pk")
+        )
+
+    @extend_schema(request=BulkSerializer, responses={200: ImportBatchSerializer, 400: ImportBatchSerializer})
+    @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
+    def bulk(self, request: Request) -> Response:
+        """Load rows of kpi, unit or seller, date, value; one bad row and nothing changes (400, every row)."""
+        data = BulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = importer.load_api(actor=request.user, rows=data.validated_data["rows"])
+        code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
+        return Response(ImportBatchSerializer(batch).data, status=code)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV or XLSX with the columns kpi, unit, seller, date, value.")
+
+
+class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Uploads of actuals: status, progress and the report of bad rows."""
+
+    serializer_class = ImportBatchSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
+        user = self.request.user
+        if permissions.is_company_ops(user):
+            return batches
+        return batches.filter(uploaded_by=user) if user.is_authenticated else batches.none()
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: ImportBatchSerializer})
+    def create(self, request: Request) -> Response:
+        data = UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > importer.MAX_BYTES:
+            raise serializers.ValidationError({"file": f"The limit is {importer.MAX_BYTES // 2**20} MB."})
+        batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    parser_classes = [MultiPartParser]
+
+
+class ChurnPolicySerializer(VersionedSerializer):
+    plan = VisibleRelatedField(queryset=Plan.objects.all())
+
+    class Meta:
+        model = ChurnPolicy
+        fields = [
+            "id",
+            "plan",
+            "allowance",
+            "measurement_period",
+            "expected_churn",
+            "net_growth_goal",
+            "starting_arr",
+            "benchmark_low",
+            "benchmark_high",
+            "warn_above",
+            "version",
+        ]
+
+
+ChurnFiguresSerializer = inline_serializer(
+    "ChurnFigures",
+    fields={
+        "annual_churn": serializers.DecimalField(max_digits=9, decimal_places=6),
+        "monthly_churn": serializers.DecimalField(max_digits=9, decimal_places=6),
+        "quarterly_churn": serializers.DecimalField(max_digits=9, decimal_places=6),
+        "new_business_needed": serializers.DecimalField(max_digits=18, decimal_places=2),
+        "growth_ceiling": serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+    },
+)
+
+
+class ChurnPolicyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Each plan's churn policy, set by sales ops, and what follows from it."""
+
+    serializer_class = ChurnPolicySerializer
+    filterset_fields = ["plan"]
+
+    def get_queryset(self):
+        return ChurnPolicy.objects.visible_to(self.request.user).order_by("pk")
+
+    def perform_create(self, serializer) -> None:
+        data = dict(serializer.validated_data)
+        plan = data.pop("plan")
+        data.pop("version", None)
+        if ChurnPolicy.objects.filter(plan=plan).exists():
+            raise serializers.ValidationError({"plan": "This plan already has a churn policy; update it."})
+        serializer.instance = services.churn_policy_save(
+            actor=self.request.user, plan=plan, version=None, values=data
+        )
+
+    def perform_update(self, serializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("plan", None)
+        version = data.pop("version")
+        serializer.instance = services.churn_policy_save(
+            actor=self.request.user, plan=serializer.instance.plan, version=version, values=data
+        )
+
+    @extend_schema(responses=ChurnFiguresSerializer)
+    @action(detail=True, methods=["get"], filterset_fields=[], pagination_class=None)
+    def figures(self, request: Request, pk: str) -> Response:
+        """Churn per month, quarter and year, new business needed, the growth ceiling and warnings."""
+        result = selectors.churn(self.get_object())
+        return Response(
+            {
+                "annual_churn": f"{result.annual:.6f}",
+                "monthly_churn": f"{result.monthly:.6f}",
+                "quarterly_churn": f"{result.quarterly:.6f}",
+                "new_business_needed": f"{result.new_business_needed:.2f}",
+                "growth_ceiling": None if result.ceiling is None else f"{result.ceiling:.2f}",
+                "warnings": result.warnings,
+            }
+        )
+
+
+AttainmentSerializer = inline_serializer(
+    "Attainment",
+    fields={
+        "kpi": serializers.CharField(),
+        "period": serializers.CharField(),
+        "actual": serializers.CharField(allow_null=True),
+        "target": serializers.CharField(allow_null=True),
+        "attainment": serializers.CharField(allow_null=True),
+        "status": serializers.CharField(),
+        "coverage": serializers.CharField(),
+        "partial": serializers.BooleanField(),
+    },
+    many=True,
+)
+
+
+class AttainmentView(APIView):
+    """A plan's KPIs year to date and by quarter, with status and coverage."""
+
+    @extend_schema(parameters=[OpenApiParameter("plan", int, required=True)], responses=AttainmentSerializer)
+    def get(self, request: Request) -> Response:
+        plan_id = request.query_params.get("plan", "")
+        if not plan_id.isdigit():
+            raise serializers.ValidationError({"plan": "Give ?plan= with a plan id."})
+        plan = get_object_or_404(
+            Plan.objects.visible_to(request.user).select_related("org_unit"), pk=int(plan_id)
+        )
+        today = services.today()
+        out = []
+        for kpi in selectors.plan_kpis(plan):
+            windows = [
+                ("YTD", selectors.year_to_date(plan.fiscal_year, today)),
+                *selectors.quarters(plan.fiscal_year),
+            ]
+            for label, periods in windows:
+                if not periods:
+                    continue
+                r = selectors.evaluate(
+                    kpi,
+                    plan.org_unit,
+                    None,
+                    plan.fiscal_year,
+                    periods,
+                    label=label,
+                    today=today if label == "YTD" else None,
+                )
+                out.append(
+                    {
+                        "kpi": kpi.code,
+                        "period": label,
+                        "actual": None if r.actual is None else str(r.actual),
+                        "target": None if r.target is None else str(r.target),
+                        "attainment": None if r.attainment is None else str(r.attainment),
+                        "status": r.status,
+                        "coverage": str(r.coverage),
+                        "partial": r.partial,
+                    }
+                )
+        return Response(out)

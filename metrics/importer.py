@@ -1,0 +1,359 @@
+"""Loading actuals from a file or the API: refuse what is unsafe before parsing, validate every row,
+change nothing if any row is bad, and upsert the rest set-wise on the natural key.
+
+Columns: kpi (code), unit (org unit code), seller (email, optional), date (YYYY-MM-DD), value.
+On PostgreSQL the rows are COPYed into a temporary staging table and merged with one INSERT … ON
+CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loading the same rows
+changes nothing.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import AuditEntry
+from core.services import Actor, audit_record
+from metrics.models import KPI, Actual, ImportBatch
+from orgs import permissions
+from orgs.models import OrgUnit, Seller
+
+MAX_BYTES = 20 * 1024 * 1024  # the upload itself
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all members of an XLSX once inflated
+MAX_RATIO = 200  # inflated ÷ compressed size of any XLSX member: beyond it, a zip bomb
+MAX_ROWS = 500_000
+INLINE_ROWS = 2_000  # more than this runs as a Celery job with a progress bar
+MAX_KEPT_ERRORS = 1_000
+COLUMNS = ("kpi", "unit", "seller", "date", "value")
+REQUIRED = ("kpi", "date", "value")
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+class UploadRefused(ValidationError):
+    """A file refused as a whole, before any row is read."""
+
+
+def inspect(name: str, data: bytes) -> tuple[str, int]:
+    """(kind, estimated rows) of an upload, or UploadRefused if it is too large, not a CSV or XLSX,
+    or an XLSX that would inflate beyond the limits. Nothing is parsed yet."""
+    if len(data) > MAX_BYTES:
+        raise UploadRefused(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.")
+    lowered = name.lower()
+    if lowered.endswith(".csv"):
+        return "csv", max(data.count(b"\n") - 1, 0) + (0 if data.endswith(b"\n") else 1)
+    if not lowered.endswith(".xlsx"):
+        raise UploadRefused("Upload a .csv or an .xlsx file.")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadRefused("The file is not a valid .xlsx workbook (it is not a zip archive).")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
+            raise UploadRefused(f"The workbook inflates beyond {MAX_UNCOMPRESSED // 2**20} MB; split it.")
+        for member in members:
+            if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
+                raise UploadRefused(f"The workbook member {member.filename} is compressed suspiciously far.")
+        sheets = sorted(
+            n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        )
+        if not sheets:
+            raise UploadRefused("The workbook has no worksheet.")
+        with archive.open(sheets[0]) as sheet:
+            head = sheet.read(4096)
+    found = DIMENSION.search(head)
+    rows = int(found.group(1)) - 1 if found else 0
+    if rows > MAX_ROWS:
+        raise UploadRefused(f"The sheet has {rows:,} rows; the limit is {MAX_ROWS:,} per file.")
+    return "xlsx", rows
+
+
+def read(kind: str, data: bytes) -> Iterator[tuple[int, dict]]:
+    """(row number, {column: raw value}) for every non-empty data row; the header row is row 1."""
+    if kind == "csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UploadRefused("The CSV file is not UTF-8 text.") from None
+        lines: Iterable = csv.reader(io.StringIO(text))
+    else:
+        from openpyxl import load_workbook  # uses defusedxml when it is installed (it is a dependency)
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a malformed workbook
+            raise UploadRefused("The workbook cannot be read; save it again as .xlsx.") from None
+        lines = book.worksheets[0].iter_rows(values_only=True)
+    iterator = iter(lines)
+    header = [str(c or "").strip().lower() for c in next(iterator, [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or not ("unit" in header or "seller" in header):
+        raise UploadRefused(
+            f"The header must name the columns {', '.join(COLUMNS)} (seller optional); "
+            f"missing: {', '.join(missing or ['unit or seller'])}."
+        )
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if unknown:
+        raise UploadRefused(f"Unknown column(s): {', '.join(unknown)}. Use {', '.join(COLUMNS)}.")
+    for number, line in enumerate(iterator, start=2):
+        if number - 1 > MAX_ROWS:
+            raise UploadRefused(f"More than {MAX_ROWS:,} rows; split the file.")
+        cells = dict(zip(header, line, strict=False))
+        if any(v not in (None, "") for v in cells.values()):
+            yield number, cells
+
+
+Row = tuple[int, int, int | None, dt.date, Decimal]  # kpi, org unit, seller, date, value
+
+
+class Lookups:
+    """What rows may refer to, read once: KPIs by code, and the units and sellers the actor may load."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.kpis = {k.code: k for k in KPI.objects.filter(active=True)}
+        units = OrgUnit.objects.with_role(actor, permissions.EDIT_METRICS)
+        self.units = {u.code: u for u in units}
+        self.sellers = {
+            s.email.lower(): s for s in Seller.objects.filter(org_unit__in=units).select_related("org_unit")
+        }
+        self.all_units = set(OrgUnit.objects.values_list("code", flat=True))
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | None:
+    """The clean row, or None after appending (row, column, reason) for each problem."""
+    found = []
+
+    def bad(column: str, reason: str) -> None:
+        found.append({"row": number, "column": column, "reason": reason})
+
+    code = _text(cells.get("kpi"))
+    kpi = look.kpis.get(code)
+    if not code:
+        bad("kpi", "empty")
+    elif kpi is None:
+        bad("kpi", f"no active KPI has the code {code!r}")
+    elif kpi.aggregation == KPI.Aggregation.RATIO:
+        bad("kpi", f"{code} is a ratio; load its numerator and denominator instead")
+    unit_code, email = _text(cells.get("unit")), _text(cells.get("seller")).lower()
+    unit = look.units.get(unit_code) if unit_code else None
+    seller = look.sellers.get(email) if email else None
+    if unit_code and unit is None:
+        reason = "you may not load actuals for this unit" if unit_code in look.all_units else "no such unit"
+        bad("unit", f"{reason} ({unit_code})")
+    if email and seller is None:
+        bad("seller", f"no seller {email} in the units you may load")
+    if not unit_code and not email:
+        bad("unit", "give a unit or a seller")
+    if unit and seller and not seller.org_unit.path.startswith(unit.path):
+        bad("seller", f"{email} is not a seller of {unit_code}")
+    raw_date = cells.get("date")
+    day = None
+    if isinstance(raw_date, dt.datetime):
+        day = raw_date.date()
+    elif isinstance(raw_date, dt.date):
+        day = raw_date
+    else:
+        try:
+            day = dt.date.fromisoformat(_text(raw_date))
+        except ValueError:
+            bad("date", f"{_text(raw_date)!r} is not a date like 2027-03-31")
+    raw_value = cells.get("value")
+    value = None
+    try:
+        value = (
+            Decimal(_text(raw_value).replace(",", ""))
+            if not isinstance(raw_value, float)
+            else Decimal(repr(raw_value))
+        )
+        if not value.is_finite() or abs(value) >= Decimal("1e14") or value.as_tuple().exponent < -4:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        bad("value", f"{_text(raw_value)!r} is not a number below 10^14 with at most 4 decimals")
+        value = None
+    if found:
+        errors.extend(found)
+        return None
+    subject = seller.org_unit if seller else unit
+    return (kpi.pk, subject.pk, seller.pk if seller else None, day, value)
+
+
+def validate(
+    rows: Iterable[tuple[int, dict]], actor: Actor, *, progress: Callable[[int], None] | None = None
+) -> tuple[list[Row], list[dict], int]:
+    """(clean rows, every problem, rows read). A row repeating another's natural key is a problem too."""
+    look = Lookups(actor)
+    clean: list[Row] = []
+    errors: list[dict] = []
+    seen: dict[tuple, int] = {}
+    count = 0
+    for count, (number, cells) in enumerate(rows, start=1):
+        row = check_row(number, cells, look, errors)
+        if row is not None:
+            key = (row[0], row[1] if row[2] is None else None, row[2], row[3])
+            if key in seen:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "date",
+                        "reason": f"repeats row {seen[key]} (same KPI, unit or seller, date)",
+                    }
+                )
+            else:
+                seen[key] = number
+                clean.append(row)
+        if progress and count % 1000 == 0:
+            progress(count)
+    return clean, errors, count
+
+
+TABLE = Actual._meta.db_table
+UPSERT = (
+    "INSERT INTO {table} (kpi_id, org_unit_id, seller_id, date, value, source, batch_id, updated_at) {rows} "
+    "ON CONFLICT (kpi_id, {key}, date) WHERE seller_id IS {null} "
+    "DO UPDATE SET value = excluded.value, source = excluded.source, batch_id = excluded.batch_id, "
+    "updated_at = excluded.updated_at WHERE {table}.value <> excluded.value"
+)
+
+
+def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
+    """Upsert the rows in one transaction, set-wise; returns how many rows were inserted or changed."""
+    now = timezone.now()
+    batch_id = batch.pk if batch else None
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMPORARY TABLE actual_stage (kpi_id bigint, org_unit_id bigint, seller_id bigint, "
+                "date date, value numeric(18, 4)) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy(
+                "COPY actual_stage (kpi_id, org_unit_id, seller_id, date, value) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            changed = 0
+            for key, null, where in (
+                ("org_unit_id", "NULL", "IS NULL"),
+                ("seller_id", "NOT NULL", "IS NOT NULL"),
+            ):
+                select = (
+                    "SELECT kpi_id, org_unit_id, seller_id, date, value, %s, %s, %s FROM actual_stage "
+                    f"WHERE seller_id {where}"
+                )
+                cursor.execute(
+                    UPSERT.format(table=TABLE, rows=select, key=key, null=null), [source, batch_id, now]
+                )
+                changed += cursor.rowcount
+            return changed
+        changed = 0
+        for key, null, part in (
+            ("org_unit_id", "NULL", [r for r in rows if r[2] is None]),
+            ("seller_id", "NOT NULL", [r for r in rows if r[2] is not None]),
+        ):
+            if not part:
+                continue
+            sql = UPSERT.format(
+                table=TABLE, rows="VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", key=key, null=null
+            )
+            before = connection.connection.total_changes
+            cursor.executemany(sql, [(*r[:4], str(r[4]), source, batch_id, now) for r in part])
+            changed += connection.connection.total_changes - before
+        return changed
+
+
+# --- Batches ------------------------------------------------------------------------------------------------
+
+
+def submit(*, actor: Actor, name: str, data: bytes, run_inline: bool | None = None) -> ImportBatch:
+    """Record an upload and process it: at once when small, else as a Celery job. A file refused as a
+    whole is recorded as refused with the reason."""
+    batch = ImportBatch.objects.create(
+        file_name=name[:200], uploaded_by=actor if actor.is_authenticated else None
+    )
+    try:
+        kind, estimate = inspect(name, data)
+    except UploadRefused as exc:
+        return _finish(batch, ImportBatch.Status.FAILED, message=" ".join(exc.messages))
+    batch.total_rows = estimate
+    batch.content = kind.encode() + b"\n" + data
+    batch.save(update_fields=["total_rows", "content"])
+    if run_inline if run_inline is not None else estimate <= INLINE_ROWS:
+        return run(batch.pk, actor=actor)
+    from metrics.tasks import run_import
+
+    run_import.delay(batch.pk)
+    return batch
+
+
+def run(batch_id: int, *, actor: Actor | None = None) -> ImportBatch:
+    """Validate the stored file whole; load it only if every row is good."""
+    batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    actor = actor or batch.uploaded_by
+    kind, _, data = bytes(batch.content or b"").partition(b"\n")
+    batch.status = ImportBatch.Status.RUNNING
+    batch.save(update_fields=["status"])
+
+    def progress(count: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=count)
+
+    try:
+        clean, errors, count = validate(read(kind.decode(), data), actor, progress=progress)
+    except UploadRefused as exc:
+        return _finish(batch, ImportBatch.Status.FAILED, message=" ".join(exc.messages))
+    batch.total_rows = batch.processed_rows = count
+    if errors:
+        batch.error_count, batch.errors = len(errors), errors[:MAX_KEPT_ERRORS]
+        return _finish(
+            batch,
+            ImportBatch.Status.FAILED,
+            message=f"{len(errors)} problem(s) in {count} rows; nothing was loaded.",
+        )
+    batch.loaded_rows = load(clean, source=Actual.Source.UPLOAD, batch=batch)
+    return _finish(
+        batch,
+        ImportBatch.Status.DONE,
+        message=f"{count} rows read; {batch.loaded_rows} new or changed values.",
+    )
+
+
+def _finish(batch: ImportBatch, status: str, *, message: str) -> ImportBatch:
+    batch.status, batch.message, batch.finished_at, batch.content = (
+        status,
+        message[:300],
+        timezone.now(),
+        None,
+    )
+    batch.save()
+    if batch.uploaded_by:
+        audit_record(
+            actor=batch.uploaded_by,
+            action=AuditEntry.Action.CREATED,
+            instance=batch,
+            changes={"status": [None, batch.get_status_display()], "rows": [None, batch.total_rows]},
+            comment=message,
+        )
+    return batch
+
+
+def load_api(*, actor: Actor, rows: list[dict]) -> ImportBatch:
+    """The bulk API: the same checks and the same upsert, for rows sent as JSON."""
+    batch = ImportBatch.objects.create(file_name="API", uploaded_by=actor, total_rows=len(rows))
+    clean, errors, count = validate(((i, r) for i, r in enumerate(rows, start=1)), actor)
+    batch.processed_rows = count
+    if errors:
+        batch.error_count, batch.errors = len(errors), errors[:MAX_KEPT_ERRORS]
+        return _finish(
+            batch, ImportBatch.Status.FAILED, message=f"{len(errors)} problem(s); nothing was loaded."
+        )
+    batch.loaded_rows = load(clean, source=Actual.Source.API, batch=batch)
+    return _finish(
+        batch, ImportBatch.Status.DONE, message=f"{count} rows; {batch.loaded_rows} new or changed values."
+    )

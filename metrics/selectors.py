@@ -1,0 +1,315 @@
+"""Reads of Step 4: SMART and readiness reports, targets and actuals over a window, attainment with its
+coverage and status, churn figures and credited attainment per seller."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+
+from metrics import calc, smart
+from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget
+from orgs.fiscal import FiscalPeriod
+from orgs.models import FiscalCalendar, OrgUnit, Seller
+from planning import calc as planning_calc
+from planning.models import Plan, SalesTarget
+
+ZERO = Decimal("0")
+STALE_AFTER = {"monthly": 35, "quarterly": 100}
+
+
+def catalogue(*, active_only: bool = False) -> list[KPI]:
+    """Every KPI with its SMART check and data source, in a fixed number of queries."""
+    kpis = (
+        KPI.objects.select_related("source", "numerator", "denominator")
+        .annotate(
+            objective_count=Count("objectives", distinct=True),
+            has_targets=Exists(KPITarget.objects.filter(kpi=OuterRef("pk"))),
+        )
+        .order_by("name")
+    )
+    if active_only:
+        kpis = kpis.filter(active=True)
+    result = list(kpis)
+    for kpi in result:
+        kpi.smart = smart.check(kpi, has_targets=kpi.has_targets, objective_count=kpi.objective_count)
+        kpi.smart_score = smart.score(kpi.smart)
+    return result
+
+
+def smart_summary(kpis: list[KPI]) -> list[tuple[str, int, list[KPI]]]:
+    """(criterion, how many pass, the KPIs that fail it) for the catalogue-wide report."""
+    names = ["Specific", "Measurable", "Actionable", "Relevant", "Timely"]
+    return [
+        (
+            name,
+            sum(1 for k in kpis if k.smart[i].passed),
+            [k for k in kpis if not k.smart[i].passed],
+        )
+        for i, name in enumerate(names)
+    ]
+
+
+@dataclass
+class Readiness:
+    kpi: KPI
+    source: DataSource | None
+    due: dt.date
+    late: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.source is not None and self.source.readiness == DataSource.Readiness.CAPTURED
+
+
+def readiness(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
+    """Per active KPI, its data source and whether it will be (or should have been) captured on day 1."""
+    day_one = FiscalCalendar.load().rules.year_range(fiscal_year)[0]
+    rows = []
+    for kpi in KPI.objects.filter(active=True).select_related("source").order_by("name"):
+        source = getattr(kpi, "source", None)
+        due = (source.ready_by if source and source.ready_by else None) or day_one
+        ready = source is not None and source.readiness == DataSource.Readiness.CAPTURED
+        rows.append(Readiness(kpi, source, due, late=not ready and due <= today))
+    order = {DataSource.Readiness.NOT_CAPTURABLE: 0, DataSource.Readiness.FIELD_MISSING: 1}
+    rows.sort(
+        key=lambda r: (r.ready, not r.late, order.get(r.source.readiness if r.source else "", 2), r.kpi.name)
+    )
+    return rows
+
+
+# --- Values over a window ---------------------------------------------------------------------------------
+
+
+def _subject(unit: OrgUnit, seller: Seller | None) -> Q:
+    return Q(seller=seller) if seller is not None else Q(org_unit__path__startswith=unit.path)
+
+
+def _values(kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date) -> list[Decimal]:
+    return list(
+        Actual.objects.filter(_subject(unit, seller), kpi=kpi, date__gte=start, date__lte=end)
+        .order_by("date", "pk")
+        .values_list("value", flat=True)
+    )
+
+
+def actual_value(
+    kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date
+) -> Decimal | None:
+    """The KPI over [start, end]: its aggregation of the actuals, or Σ numerator ÷ Σ denominator."""
+    if kpi.aggregation == KPI.Aggregation.RATIO:
+        return calc.ratio(
+            _values(kpi.numerator, unit, seller, start, end),
+            _values(kpi.denominator, unit, seller, start, end),
+        )
+    return calc.aggregate(_values(kpi, unit, seller, start, end), kpi.aggregation)
+
+
+def target_value(
+    kpi: KPI, unit: OrgUnit, seller: Seller | None, fiscal_year: int, periods: list[int]
+) -> Decimal | None:
+    """The target over those fiscal months: summed for a summed KPI, the last month's otherwise."""
+    targets = dict(
+        KPITarget.objects.filter(
+            kpi=kpi, org_unit=seller.org_unit if seller else unit, seller=seller, fiscal_year=fiscal_year,
+            period__in=periods,
+        ).values_list("period", "value")
+    )  # fmt: skip
+    if not targets:
+        return None
+    if kpi.aggregation == KPI.Aggregation.SUM:
+        return sum(targets.values(), ZERO)
+    if kpi.aggregation == KPI.Aggregation.AVERAGE:
+        return sum(targets.values(), ZERO) / len(targets)
+    return targets[max(targets)]
+
+
+def first_and_last(kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date):
+    """Dates of the first and last actual in the window (of either side of a ratio)."""
+    kpis = [kpi.numerator_id, kpi.denominator_id] if kpi.aggregation == KPI.Aggregation.RATIO else [kpi.pk]
+    found = Actual.objects.filter(
+        _subject(unit, seller), kpi_id__in=kpis, date__gte=start, date__lte=end
+    ).aggregate(first=Min("date"), last=Max("date"))
+    return found["first"], found["last"]
+
+
+@dataclass
+class Result:
+    kpi: KPI
+    label: str
+    actual: Decimal | None
+    target: Decimal | None
+    attainment: Decimal | None
+    status: str
+    coverage: Decimal
+    last_date: dt.date | None
+
+    @property
+    def partial(self) -> bool:
+        return self.actual is not None and self.coverage < 1
+
+
+def evaluate(
+    kpi: KPI,
+    unit: OrgUnit,
+    seller: Seller | None,
+    fiscal_year: int,
+    periods: list[FiscalPeriod],
+    *,
+    label: str = "",
+    today: dt.date | None = None,
+) -> Result:
+    """Attainment of a KPI over some fiscal months, flagged partial when data started inside them."""
+    start, end = periods[0].start, periods[-1].end
+    actual = actual_value(kpi, unit, seller, start, end)
+    target = target_value(kpi, unit, seller, fiscal_year, [p.period for p in periods])
+    attained = calc.attainment(actual, target, kpi.direction)
+    rules = FiscalCalendar.load().rules
+    first, last = first_and_last(kpi, unit, seller, start, end)
+    covered = calc.coverage(rules.period_of(first) if first else None, [p.period for p in periods])
+    stale = False
+    if today is not None and kpi.review_cadence and start <= today:
+        horizon = today - dt.timedelta(days=STALE_AFTER[kpi.review_cadence])
+        stale = last is None or last < horizon
+    return Result(
+        kpi,
+        label,
+        actual,
+        target,
+        attained,
+        calc.status(attained, kpi.alert_threshold, stale=stale),
+        covered,
+        last,
+    )
+
+
+def year_to_date(fiscal_year: int, today: dt.date) -> list[FiscalPeriod]:
+    """The fiscal months of the year that have closed by `today` (the running month's target is not due
+    yet); in the year's first month, that month. None before the year starts."""
+    begun = [p for p in FiscalCalendar.load().rules.periods(fiscal_year) if p.start <= today]
+    closed = [p for p in begun if p.end < today]
+    return closed or begun
+
+
+def quarters(fiscal_year: int) -> list[tuple[str, list[FiscalPeriod]]]:
+    periods = FiscalCalendar.load().rules.periods(fiscal_year)
+    return [(f"Q{q}", periods[(q - 1) * 3 : q * 3]) for q in range(1, 5)]
+
+
+def plan_kpis(plan: Plan) -> list[KPI]:
+    """The KPIs that measure the plan's objectives, then any other KPI with targets for its unit."""
+    linked = KPI.objects.filter(objectives__plan=plan)
+    targeted = KPI.objects.filter(targets__org_unit=plan.org_unit, targets__fiscal_year=plan.fiscal_year)
+    return list(
+        KPI.objects.filter(Q(pk__in=linked) | Q(pk__in=targeted))
+        .select_related("numerator", "denominator")
+        .distinct()
+        .order_by("name")
+    )
+
+
+# --- Churn ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Churn:
+    policy: ChurnPolicy
+    annual: Decimal
+    monthly: Decimal
+    quarterly: Decimal
+    new_business_needed: Decimal
+    planned_new_business: Decimal
+    ceiling: Decimal | None
+    target_arr: Decimal
+    warnings: list[str]
+
+
+def churn(policy: ChurnPolicy) -> Churn:
+    rate = calc.pct(policy.expected_churn)
+    annual = calc.to_annual(rate, policy.measurement_period)
+    growth = calc.pct(policy.net_growth_goal)
+    needed = calc.new_business_needed(policy.starting_arr, growth, annual)
+    planned = SalesTarget.objects.filter(plan=policy.plan).aggregate(n=Sum("new_business"))["n"] or ZERO
+    ceiling = calc.growth_ceiling(planned or needed, annual)
+    target_arr = (policy.starting_arr * (1 + growth)).quantize(Decimal("0.01"))
+    warnings = []
+    annual_pct = annual * 100
+    if annual_pct > policy.warn_above:
+        warnings.append(
+            f"Expected churn of {annual_pct:.1f}% a year is above the {policy.warn_above:f}% warning line."
+        )
+    elif not policy.benchmark_low <= annual_pct <= policy.benchmark_high:
+        warnings.append(
+            f"Expected churn of {annual_pct:.1f}% a year is outside the {policy.benchmark_low:f}–"
+            f"{policy.benchmark_high:f}% benchmark band."
+        )
+    if ceiling is not None and target_arr > ceiling:
+        warnings.append(
+            f"The target ARR {target_arr:,.0f} sits above the growth ceiling {ceiling:,.0f}: at this churn, "
+            "the planned new business cannot carry the unit there."
+        )
+    if planned and planned < needed:
+        warnings.append(f"Planned new business {planned:,.0f} is short of the {needed:,.0f} needed.")
+    return Churn(
+        policy, annual, calc.from_annual(annual, "monthly"), calc.from_annual(annual, "quarterly"), needed,
+        planned, ceiling, target_arr, warnings,
+    )  # fmt: skip
+
+
+@dataclass
+class SellerCredit:
+    seller: Seller
+    quota: Decimal
+    actual: Decimal
+    attainment: Decimal | None
+    credited: Decimal | None
+
+
+def seller_credits(plan: Plan, policy: ChurnPolicy | None, today: dt.date) -> list[SellerCredit]:
+    """Per seller of the unit: revenue to date against quota to date, and the credit after the allowance.
+    Quota is the seller's revenue targets, or their ramped monthly quota where none are set."""
+    revenue = KPI.objects.filter(code="revenue").first()
+    periods = year_to_date(plan.fiscal_year, today)
+    if revenue is None or not periods:
+        return []
+    rules = FiscalCalendar.load().rules
+    start, end = periods[0].start, periods[-1].end
+    sellers = list(
+        Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path, start_date__lte=end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        .select_related("org_unit")
+        .order_by("name")
+    )
+    actuals = dict(
+        Actual.objects.filter(kpi=revenue, seller__in=sellers, date__gte=start, date__lte=end)
+        .values_list("seller")
+        .annotate(total=Sum("value"))
+    )
+    quotas = dict(
+        KPITarget.objects.filter(
+            kpi=revenue,
+            seller__in=sellers,
+            fiscal_year=plan.fiscal_year,
+            period__in=[p.period for p in periods],
+        )
+        .values_list("seller")
+        .annotate(total=Sum("value"))
+    )
+    allowance = policy.allowance if policy else ZERO
+    rows = []
+    for seller in sellers:
+        quota = quotas.get(seller.pk)
+        if quota is None:
+            ramp = planning_calc.ramp_by_period(seller, rules, plan.fiscal_year)[: len(periods)]
+            quota = (sum(ramp, ZERO) * seller.monthly_quota).quantize(Decimal("0.01"))
+        actual = actuals.get(seller.pk, ZERO)
+        rows.append(
+            SellerCredit(
+                seller,
+                quota,
+                actual,
+                calc.attainment(actual, quota, "higher"),
+                calc.credited_attainment(actual, quota, allowance),
+            )
+        )
+    return rows

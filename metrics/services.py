@@ -1,0 +1,187 @@
+"""Writes of Step 4: the catalogue and its data sources (company sales ops), targets and manual actuals
+(the unit's leaders and sales ops), KPI links on objectives (the plan's leaders), churn policy (sales ops).
+File and API loads of actuals are in metrics.importer."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core.exceptions import InvalidTransitionError
+from core.services import Actor, versioned_create, versioned_update
+from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget
+from orgs import permissions
+from orgs.models import FiscalCalendar, OrgUnit, Seller
+from planning import calc as planning_calc
+from planning.models import Objective, Plan, SeasonalityProfile
+from planning.services import ensure_plan_editable
+
+
+def _ensure_catalogue_owner(actor: Actor) -> None:
+    if not permissions.is_company_ops(actor):
+        raise PermissionDenied("Only company-level sales ops keep the KPI catalogue.")
+
+
+def _check_ratio(values: dict, kpi: KPI | None = None) -> None:
+    aggregation = values.get("aggregation", kpi.aggregation if kpi else KPI.Aggregation.SUM)
+    numerator = values.get("numerator", kpi.numerator if kpi else None)
+    denominator = values.get("denominator", kpi.denominator if kpi else None)
+    if aggregation == KPI.Aggregation.RATIO:
+        if numerator is None or denominator is None:
+            raise ValidationError({"numerator": "A ratio KPI needs a numerator KPI and a denominator KPI."})
+        if numerator == denominator or kpi is not None and kpi.pk in (numerator.pk, denominator.pk):
+            raise ValidationError({"denominator": "Numerator and denominator are two other, different KPIs."})
+        if KPI.Aggregation.RATIO in (numerator.aggregation, denominator.aggregation):
+            raise ValidationError({"numerator": "A ratio is built from summed KPIs, not from other ratios."})
+    elif numerator is not None or denominator is not None:
+        raise ValidationError({"aggregation": "Only a ratio KPI has a numerator and a denominator."})
+
+
+def kpi_create(*, actor: Actor, values: dict) -> KPI:
+    _ensure_catalogue_owner(actor)
+    _check_ratio(values)
+    kpi = versioned_create(model=KPI, values=values, actor=actor)
+    versioned_create(model=DataSource, values={"kpi": kpi}, actor=actor)
+    return kpi
+
+
+def kpi_update(*, actor: Actor, kpi: KPI, version: int, values: dict) -> KPI:
+    _ensure_catalogue_owner(actor)
+    _check_ratio(values, kpi)
+    return versioned_update(instance=kpi, version=version, values=values, actor=actor)
+
+
+def source_update(*, actor: Actor, source: DataSource, version: int, values: dict) -> DataSource:
+    _ensure_catalogue_owner(actor)
+    return versioned_update(instance=source, version=version, values=values, actor=actor)
+
+
+def objective_kpis_set(*, actor: Actor, objective: Objective, version: int, kpis: list[KPI]) -> Objective:
+    """Say which KPIs measure an objective (the plan's sales leaders, while it is a draft)."""
+    ensure_plan_editable(plan=objective.plan, actor=actor)
+    return versioned_update(instance=objective, version=version, values={}, actor=actor, m2m={"kpis": kpis})
+
+
+# --- Targets and manual actuals ----------------------------------------------------------------------
+
+
+def _ensure_metrics_writer(actor: Actor, unit: OrgUnit) -> None:
+    if not permissions.has_role(actor, unit, permissions.EDIT_METRICS):
+        raise PermissionDenied("Only the unit's sales leaders and sales ops set its targets and actuals.")
+
+
+def _subject(unit: OrgUnit, seller: Seller | None) -> dict:
+    if seller is not None and not seller.org_unit.path.startswith(unit.path):
+        raise ValidationError({"seller": f"{seller} is not a seller of {unit}."})
+    return {"org_unit": seller.org_unit if seller else unit, "seller": seller}
+
+
+def _value(value, field: str = "value") -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except ArithmeticError:
+        raise ValidationError({field: f"{value!r} is not a number."}) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e14") or number.as_tuple().exponent < -4:
+        raise ValidationError({field: f"{value!r}: give a number below 10^14 with at most 4 decimals."})
+    return number
+
+
+@transaction.atomic
+def targets_set(
+    *, actor: Actor, kpi: KPI, org_unit: OrgUnit, seller: Seller | None, fiscal_year: int, months: list
+) -> int:
+    """Set a KPI's 12 monthly targets for a unit or one of its sellers; returns how many changed."""
+    _ensure_metrics_writer(actor, org_unit)
+    if len(months) != 12:
+        raise ValidationError("Give 12 monthly targets.")
+    values = [_value(m, f"m{i}") for i, m in enumerate(months, start=1)]
+    subject = _subject(org_unit, seller)
+    existing = {
+        t.period: t
+        for t in KPITarget.objects.select_for_update().filter(kpi=kpi, fiscal_year=fiscal_year, **subject)
+    }
+    changed = 0
+    for period, value in enumerate(values, start=1):
+        row = existing.get(period)
+        if row is None:
+            versioned_create(
+                model=KPITarget,
+                values={"kpi": kpi, "fiscal_year": fiscal_year, "period": period, "value": value, **subject},
+                actor=actor,
+            )
+            changed += 1
+        elif row.value != value:
+            versioned_update(instance=row, version=row.version, values={"value": value}, actor=actor)
+            changed += 1
+    return changed
+
+
+def targets_phase(
+    *,
+    actor: Actor,
+    kpi: KPI,
+    org_unit: OrgUnit,
+    seller: Seller | None,
+    fiscal_year: int,
+    annual: Decimal,
+    profile: SeasonalityProfile | None,
+) -> int:
+    """Spread an annual figure over the fiscal months by a seasonality profile (as Step 1 phases targets).
+    Averages, last values and ratios keep the same figure every month instead."""
+    annual = _value(annual, "annual")
+    if kpi.aggregation != KPI.Aggregation.SUM:
+        months = [annual] * 12
+    else:
+        rules = FiscalCalendar.load().rules
+        months = planning_calc.phase(annual, profile.weight_decimals if profile else None, rules)
+    return targets_set(
+        actor=actor, kpi=kpi, org_unit=org_unit, seller=seller, fiscal_year=fiscal_year, months=months
+    )
+
+
+@transaction.atomic
+def actuals_months_set(*, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year: int, months: list) -> int:
+    """Manual entry: a unit's actual for each fiscal month, dated the month's first day ('' leaves a
+    month alone). Returns how many values changed."""
+    _ensure_metrics_writer(actor, org_unit)
+    if kpi.aggregation == KPI.Aggregation.RATIO:
+        raise ValidationError(f"{kpi} is a ratio: enter its numerator and denominator instead.")
+    periods = FiscalCalendar.load().rules.periods(fiscal_year)
+    changed = 0
+    for period, raw in zip(periods, months, strict=True):
+        if str(raw).strip() == "":
+            continue
+        value = _value(raw, f"m{period.period}")
+        row, created = Actual.objects.get_or_create(
+            kpi=kpi,
+            org_unit=org_unit,
+            seller=None,
+            date=period.start,
+            defaults={"value": value, "source": Actual.Source.MANUAL},
+        )
+        if not created and row.value != value:
+            Actual.objects.filter(pk=row.pk).update(value=value, source=Actual.Source.MANUAL)
+        changed += created or row.value != value
+    return changed
+
+
+# --- Churn policy -------------------------------------------------------------------------------------
+
+
+def churn_policy_save(*, actor: Actor, plan: Plan, version: int | None, values: dict) -> ChurnPolicy:
+    """Sales ops set the plan's churn policy while the plan is a draft."""
+    if not permissions.has_role(actor, plan.org_unit, permissions.MANAGE_ORG):
+        raise PermissionDenied("Only sales ops set the churn policy.")
+    if not plan.is_editable:
+        raise InvalidTransitionError("The plan is not a draft; reopen it to change the churn policy.")
+    existing = ChurnPolicy.objects.filter(plan=plan).first()
+    if existing is None:
+        return versioned_create(model=ChurnPolicy, values={"plan": plan, **values}, actor=actor)
+    return versioned_update(instance=existing, version=version or 0, values=values, actor=actor)
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
