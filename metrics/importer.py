@@ -231,6 +231,9 @@ def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
+                "DROP TABLE IF EXISTS pg_temp.actual_stage"
+            )  # left by an earlier load in this transaction
+            cursor.execute(
                 "CREATE TEMPORARY TABLE actual_stage (kpi_id bigint, org_unit_id bigint, seller_id bigint, "
                 "date date, value numeric(18, 4)) ON COMMIT DROP"
             )

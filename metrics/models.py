@@ -154,7 +154,7 @@ class KPITarget(VersionedModel):
     objects = SubjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["kpi", "org_unit", "seller", "fiscal_year", "period"]
+        ordering = ["kpi_id", "org_unit_id", "seller_id", "fiscal_year", "period"]
         constraints = [
             models.UniqueConstraint(
                 fields=["kpi", "org_unit", "fiscal_year", "period"],
@@ -231,7 +231,7 @@ class Actual(models.Model):
     objects = SubjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["kpi", "org_unit", "seller", "date"]
+        ordering = ["kpi_id", "org_unit_id", "seller_id", "date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["kpi", "org_unit", "date"], condition=Q(seller__isnull=True), name="actual_unit_day"

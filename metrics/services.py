@@ -99,7 +99,9 @@ def targets_set(
     subject = _subject(org_unit, seller)
     existing = {
         t.period: t
-        for t in KPITarget.objects.select_for_update().filter(kpi=kpi, fiscal_year=fiscal_year, **subject)
+        for t in KPITarget.objects.select_for_update()
+        .filter(kpi=kpi, fiscal_year=fiscal_year, **subject)
+        .order_by()
     }
     changed = 0
     for period, value in enumerate(values, start=1):
