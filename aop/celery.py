@@ -13,7 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The filesystem broker needs its folders before the first message is sent.
-for key in ("data_folder_in", "processed_folder"):
+for key in ("data_folder_in", "processed_folder", "control_folder"):
     folder = app.conf.broker_transport_options.get(key)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -23,5 +23,12 @@ app.conf.beat_schedule = {
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Quarterly business reviews: every night, roll up the fiscal quarter in progress, and the quarter
+    # that ended yesterday when one did. Quarter ends follow the company's fiscal calendar (a February
+    # year closes quarters at the end of April, July, October and January): metrics.rollup.quarters_due.
+    "quarterly-rollups": {
+        "task": "metrics.tasks.schedule_rollups",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

@@ -132,6 +132,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AOP <aop@localhost>")
+# Where the app is reached, for links in e-mails (no trailing slash).
+AOP_BASE_URL = env_str("AOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, which needs no server
 # and still runs a real worker and beat (see aop/celery.py).

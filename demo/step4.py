@@ -160,3 +160,28 @@ def _csv(rows) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue().encode()
+
+
+def reviews(units: dict[str, OrgUnit], users: dict, last_year: dict[str, Plan]) -> None:
+    """After the plans are approved: the running year's quarters rolled up, and one team reopened at
+    its Q3 review to lower a target, with the reason on record."""
+    from metrics import rollup
+    from metrics.models import RollupRun
+    from planning.services import plan_transition
+
+    for plan in Plan.objects.filter(pk__in=[p.pk for p in last_year.values()]):
+        for quarter in (1, 2, 3, 4):
+            rows = rollup.save(plan, quarter)
+            done = {"status": RollupRun.Status.DONE, "rows": rows, "finished_at": plan.updated_at}
+            RollupRun.objects.create(plan=plan, quarter=quarter, message=f"{rows} rows computed.", **done)
+    plan = Plan.objects.get(pk=last_year["apac-anz"].pk)
+    plan = plan_transition(
+        actor=users["apac.leader"], plan=plan, name="reopen", version=plan.version,
+        comment="Q3 review: Japan expansion deal moved to next year.",
+    )  # fmt: skip
+    revenue = KPI.objects.get(code="revenue")
+    for period, value in ((10, Decimal("310000")), (11, Decimal("330000"))):
+        services.target_adjust(
+            actor=users["apac.leader"], plan=plan, quarter=3, kpi=revenue, period=period, value=value,
+            reason="Japan deal slipped to next fiscal year; Q4 target lowered to the named pipeline.",
+        )  # fmt: skip

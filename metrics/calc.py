@@ -79,10 +79,15 @@ def attainment(actual: Decimal | None, target: Decimal | None, direction: str) -
     return (Decimal(actual) / Decimal(target)).quantize(Q4)
 
 
-def status(value: Decimal | None, threshold_percent: Decimal | None, *, stale: bool = False) -> str:
-    """on_track ≥ 100%, at_risk ≥ the alert threshold (default 80%), else off_track; stale overrides."""
+def status(
+    value: Decimal | None, threshold_percent: Decimal | None, *, stale: bool = False, has_target: bool = True
+) -> str:
+    """on_track ≥ 100%, at_risk ≥ the alert threshold (default 80%), else off_track; stale overrides;
+    no_target when there is nothing to measure against."""
     if stale:
         return "stale"
+    if not has_target:
+        return "no_target"
     if value is None:
         return "no_data"
     if value >= 1:

@@ -311,3 +311,105 @@ class ChurnPolicy(PlanContent):
 
     def __str__(self) -> str:
         return f"Churn policy of {self.plan}"
+
+
+class RollupRun(models.Model):
+    """One computation of a plan's quarterly rollup: who or what asked for it, and how it went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rollup_runs")
+    quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Rollup of {self.plan} Q{self.quarter}"
+
+
+class QuarterlyRollup(models.Model):
+    """A KPI at one unit of a plan's subtree (or one seller) over one fiscal quarter, as last computed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rollups")
+    quarter = models.PositiveSmallIntegerField()
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    target = models.DecimalField(**VALUE, null=True)
+    actual = models.DecimalField(**VALUE, null=True)
+    attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    credited = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, verbose_name="credited attainment"
+    )
+    change = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, help_text="Attainment minus the previous quarter's."
+    )
+    pace = models.DecimalField(**VALUE, null=True, help_text="Projected quarter total at the current rate.")
+    status = models.CharField(max_length=10)
+    coverage = models.DecimalField(max_digits=5, decimal_places=4)
+    last_date = models.DateField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "quarter", "kpi_id", "org_unit_id", "seller_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "quarter", "kpi", "org_unit"],
+                condition=Q(seller__isnull=True),
+                name="rollup_unit_row",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "quarter", "kpi", "seller"],
+                condition=Q(seller__isnull=False),
+                name="rollup_seller_row",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "quarter"], name="rollup_plan_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} Q{self.quarter} {self.seller or self.org_unit}"
+
+    @property
+    def partial(self) -> bool:
+        return self.actual is not None and self.coverage < 1
+
+
+class TargetAdjustment(models.Model):
+    """A target changed at a quarterly review, with who, when, why and before → after."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="target_adjustments")
+    review_quarter = models.PositiveSmallIntegerField()
+    plan_revision = models.PositiveIntegerField()
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    period = models.PositiveSmallIntegerField()
+    before = models.DecimalField(**VALUE, null=True)
+    after = models.DecimalField(**VALUE)
+    reason = models.TextField(max_length=2000)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} P{self.period}: {self.before} → {self.after}"
+
+    @property
+    def audit_plan_id(self) -> int:
+        return self.plan_id

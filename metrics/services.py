@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from core.exceptions import InvalidTransitionError
-from core.services import Actor, versioned_create, versioned_update
-from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget
+from core.models import AuditEntry
+from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
+from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget, TargetAdjustment
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc as planning_calc
@@ -187,3 +188,64 @@ def today() -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+# --- Mid-year adjustments at a quarterly review ------------------------------------------------------
+
+
+@transaction.atomic
+def target_adjust(
+    *, actor: Actor, plan: Plan, quarter: int, kpi: KPI, period: int, value, reason: str
+) -> TargetAdjustment:
+    """Change one monthly target of the plan's unit at a quarterly review, saying why. The plan must be
+    a draft: an approved plan is reopened first, which starts a new revision."""
+    _ensure_metrics_writer(actor, plan.org_unit)
+    if not plan.is_editable:
+        raise InvalidTransitionError(
+            "Reopen the plan as a new revision to adjust its targets at this review."
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the target changes; the review keeps it."})
+    if not 1 <= period <= 12 or not 1 <= quarter <= 4:
+        raise ValidationError({"period": "Pick a fiscal month 1–12 and a review quarter 1–4."})
+    value = _value(value)
+    row = KPITarget.objects.filter(
+        kpi=kpi, org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year, period=period
+    ).first()
+    before = row.value if row else None
+    if row is None:
+        versioned_create(
+            model=KPITarget,
+            values={
+                "kpi": kpi,
+                "org_unit": plan.org_unit,
+                "fiscal_year": plan.fiscal_year,
+                "period": period,
+                "value": value,
+            },
+            actor=actor,
+        )
+    elif row.value != value:
+        versioned_update(
+            instance=row, version=row.version, values={"value": value}, actor=actor, comment=reason
+        )
+    adjustment = TargetAdjustment.objects.create(
+        plan=plan,
+        review_quarter=quarter,
+        plan_revision=plan.revision,
+        kpi=kpi,
+        org_unit=plan.org_unit,
+        period=period,
+        before=before,
+        after=value,
+        reason=reason.strip(),
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATED,
+        instance=adjustment,
+        changes={f"{kpi.name} target P{period}": [jsonable(before), jsonable(value)]},
+        comment=f"Q{quarter} review: {reason.strip()}",
+    )
+    return adjustment

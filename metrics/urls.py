@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics import views
+from metrics import qbr, views
 
 app_name = "metrics"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("actuals/<int:kpi_id>/", views.plan_actuals, name="actuals"),
     path("objectives/<int:objective_id>/", views.objective_kpis, name="objective-kpis"),
     path("churn/", views.churn_policy, name="churn"),
+    path("review/", qbr.qbr, name="qbr"),
+    path("review/run/", qbr.qbr_run, name="qbr-run"),
+    path("review/adjust/", qbr.qbr_adjust, name="qbr-adjust"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import overview, selectors, services
+from planning import dashboard, overview, selectors, services
 from planning.forms import PlanCreateForm, PlanSummaryForm, TransitionForm
 from planning.models import Plan
 
@@ -53,6 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "years": selectors.plan_fiscal_years(user=request.user),
             "filters": {"status": status, "year": year, "q": search},
             "can_create": OrgUnit.objects.with_role(request.user, permissions.CREATE_PLAN).exists(),
+            "panels": dashboard.panels(request.user) if not request.GET else [],
         },
     )
 

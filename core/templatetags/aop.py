@@ -135,3 +135,11 @@ def sub(value: object, other: object) -> object:
         return Decimal(str(value)) - Decimal(str(other))
     except (InvalidOperation, ValueError):
         return value
+
+
+@register.filter
+def points(value: object, places: int = 1) -> str:
+    """A change between two fractions in percentage points: 0.058 → '5.8 pts'."""
+    if value is None or value == "":
+        return "—"
+    return f"{_grouped(Decimal(str(value)) * 100, int(places))} pts"

@@ -218,6 +218,7 @@ class Command(BaseCommand):
             if code in last_year:
                 self._walk(Plan.objects.get(pk=last_year[code].pk), "approved", leader, executive)
             self._walk(Plan.objects.get(pk=plans[code].pk), season.get(code, "draft"), leader, executive)
+        step4.reviews(units, users, last_year)
 
     def _walk(self, plan: Plan, goal: str, leader, executive) -> None:
         if goal == "draft":

@@ -1,0 +1,182 @@
+"""The quarterly business review page of a plan: rollup by unit and seller, trends, flags, churn,
+budget value, and the target adjustments made at the review."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from budgets import selectors as budget_selectors
+from budgets.models import Budget, Spend
+from core.exceptions import InvalidTransitionError, StaleVersionError
+from metrics import selectors, services, tasks
+from metrics.models import KPI, ChurnPolicy, KPITarget, QuarterlyRollup, RollupRun, TargetAdjustment
+from orgs import permissions
+from orgs.models import FiscalCalendar
+from planning import selectors as plan_selectors
+from planning.views import plan_context
+
+FONT = {"family": "Inter, Segoe UI, system-ui, sans-serif", "size": 12, "color": "#1c2430"}
+
+
+def default_quarter(fiscal_year: int) -> int:
+    rules = FiscalCalendar.load().rules
+    today = timezone.localdate()
+    start, end = rules.year_range(fiscal_year)
+    if today < start:
+        return 1
+    if today > end:
+        return 4
+    return rules.locate(today).quarter
+
+
+def trend(plan, kpi: KPI) -> dict:
+    """Target vs actual by fiscal month for the plan's unit: the seasonality shows in the targets."""
+    periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
+    targets = dict(
+        KPITarget.objects.filter(
+            kpi=kpi, org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year
+        ).values_list("period", "value")
+    )
+    actual = [selectors.actual_value(kpi, plan.org_unit, None, p.start, p.end) for p in periods]
+    months = [p.label for p in periods]
+    target_line = [float(targets[p.period]) if p.period in targets else None for p in periods]
+    actual_line = [float(a) if a is not None else None for a in actual]
+    layout = {
+        "font": FONT,
+        "height": 280,
+        "margin": {"l": 70, "r": 10, "t": 10, "b": 50},
+        "legend": {"orientation": "h", "y": 1.15},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "yaxis": {"fixedrange": True, "tickformat": ",.0f" if kpi.aggregation != "ratio" else ".0%"},
+        "xaxis": {"fixedrange": True},
+    }
+    return {
+        "data": [
+            {"type": "bar", "name": "Target", "x": months, "y": target_line, "marker": {"color": "#cbd5e1"}},
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Actual",
+                "x": months,
+                "y": actual_line,
+                "line": {"color": "#1d4ed8", "width": 3},
+            },
+        ],
+        "layout": layout,
+    }
+
+
+def budget_quarter(plan, periods) -> dict | None:
+    budget = Budget.objects.filter(plan=plan).first()
+    if budget is None:
+        return None
+    lines = budget_selectors.lines(budget)
+    report = budget_selectors.report(budget, lines)
+    spent = Spend.objects.filter(line__budget=budget, period__in=[p.period for p in periods]).values_list(
+        "amount", flat=True
+    )
+    allocated = budget.total - budget.unallocated
+    return {
+        "value_before": report.value_before,
+        "value_after": report.value_after,
+        "spent": sum(spent, Decimal("0")),
+        "quarter_allocation": (allocated / 4).quantize(Decimal("0.01")),
+        "currency": budget.currency,
+    }
+
+
+@login_required
+def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    q = request.GET.get("q", "")
+    quarter = int(q) if q in ("1", "2", "3", "4") else default_quarter(plan.fiscal_year)
+    periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
+    rows = list(
+        QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
+        .select_related("kpi", "org_unit", "seller")
+        .order_by("org_unit__path", "seller__name", "kpi__name")
+    )
+    unit_rows = [r for r in rows if r.seller_id is None]
+    top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
+    kpis = sorted({r.kpi for r in top}, key=lambda k: k.name)
+    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), kpis[0] if kpis else None)
+    can_metrics = permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS)
+    context = plan_context(request, plan, tab="metrics") | {
+        "quarter": quarter,
+        "quarters": [1, 2, 3, 4],
+        "period_label": f"{periods[0].label} – {periods[-1].label}",
+        "run": RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first(),
+        "can_run": permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),
+        "top": top,
+        "units": [r for r in unit_rows if r.org_unit_id != plan.org_unit_id],
+        "sellers": [r for r in rows if r.seller_id is not None and r.kpi.unit == KPI.Unit.CURRENCY],
+        "flags": [r for r in top if r.status in ("off_track", "stale") or r.partial],
+        "kpis": kpis,
+        "chosen": chosen,
+        "trend": trend(plan, chosen) if chosen else None,
+        "policy": ChurnPolicy.objects.filter(plan=plan).first(),
+        "budget": budget_quarter(plan, periods),
+        "adjustments": TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related(
+            "kpi", "actor"
+        ),
+        "can_adjust": can_metrics and plan.is_editable,
+        "can_metrics": can_metrics,
+        "all_kpis": KPI.objects.filter(active=True).order_by("name"),
+        "months": FiscalCalendar.load().rules.periods(plan.fiscal_year),
+    }
+    if request.htmx and request.GET.get("part") == "run":
+        return render(request, "metrics/partials/run_status.html", context)
+    return render(request, "metrics/qbr.html", context)
+
+
+def _back(plan_id: int, quarter: int) -> HttpResponse:
+    return redirect(reverse("metrics:qbr", kwargs={"plan_id": plan_id}) + f"?q={quarter}")
+
+
+@login_required
+@require_POST
+def qbr_run(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    if not permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG):
+        raise PermissionDenied("Sales ops run rollups.")
+    quarter = (
+        int(request.POST.get("quarter", "0"))
+        if request.POST.get("quarter", "") in ("1", "2", "3", "4")
+        else 0
+    )
+    if not quarter:
+        messages.error(request, "Pick a quarter to roll up.")
+        return _back(plan.pk, 1)
+    tasks.request_rollup(plan=plan, quarter=quarter, actor=request.user)
+    messages.success(request, f"Rollup of Q{quarter} queued; this page shows its progress.")
+    return _back(plan.pk, quarter)
+
+
+@login_required
+@require_POST
+def qbr_adjust(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    data = request.POST
+    quarter = int(data.get("quarter", "1")) if data.get("quarter", "") in ("1", "2", "3", "4") else 1
+    kpi = get_object_or_404(KPI, pk=data.get("kpi") if str(data.get("kpi", "")).isdigit() else 0)
+    try:
+        period = int(data.get("period", "0"))
+        services.target_adjust(
+            actor=request.user, plan=plan, quarter=quarter, kpi=kpi, period=period,
+            value=data.get("value", ""), reason=data.get("reason", ""),
+        )  # fmt: skip
+    except ValueError:
+        messages.error(request, "Pick the fiscal month to adjust.")
+    except (ValidationError, InvalidTransitionError, StaleVersionError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    else:
+        messages.success(request, f"{kpi} target for month {period} adjusted at the Q{quarter} review.")
+    return _back(plan.pk, quarter)

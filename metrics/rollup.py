@@ -1,0 +1,216 @@
+"""Quarterly rollups of a plan: every KPI at every unit of the plan's subtree and for every seller.
+
+Set-wise: one GROUP BY over the quarter's actuals, one for first and last data dates, one read of the
+targets; pandas then works on those aggregated rows only (rolling units up their ancestors). Ratios
+are Σ numerator ÷ Σ denominator at every level. Re-running a quarter replaces its rows.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+from django.db import transaction
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from metrics import calc
+from metrics.models import KPI, Actual, ChurnPolicy, KPITarget, QuarterlyRollup
+from orgs.models import FiscalCalendar, OrgUnit, Seller
+from planning.models import Plan
+
+STALE_AFTER = {"monthly": 35, "quarterly": 100}
+UNIT, SELLER = "unit", "seller"
+
+
+def _frame(queryset, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(queryset.values_list(*columns)), columns=columns)
+
+
+def _levels(frame: pd.DataFrame, ancestors: dict[int, list[int]]) -> pd.DataFrame:
+    """Each row once per level it counts at: every unit from the plan's down to its own (`subject`
+    is a unit id, kind "unit"), and its seller if it has one (kind "seller")."""
+    if frame.empty:
+        return frame.assign(kind=pd.Series(dtype=object), subject=pd.Series(dtype="Int64"))
+    units = frame.assign(kind=UNIT, subject=frame["org_unit_id"].map(ancestors)).explode("subject")
+    sellers = frame[frame["seller_id"].notna()].assign(kind=SELLER, subject=lambda f: f["seller_id"])
+    return pd.concat([units, sellers], ignore_index=True)
+
+
+def _sum(values) -> Decimal:
+    return sum(values, Decimal("0"))
+
+
+def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[QuarterlyRollup]:
+    """The rollup rows of one plan and fiscal quarter, not yet saved."""
+    today = today or timezone.localdate()
+    rules = FiscalCalendar.load().rules
+    periods = rules.periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
+    start, end = periods[0].start, periods[-1].end
+    year_start = rules.year_range(plan.fiscal_year)[0]
+    units = {u.pk: u for u in OrgUnit.objects.filter(path__startswith=plan.org_unit.path)}
+    ancestors = {pk: [a for a in [*u.ancestor_ids, u.pk] if a in units] for pk, u in units.items()}
+    sellers = {s.pk: s for s in Seller.objects.filter(org_unit__in=units)}
+    kpis = {k.pk: k for k in KPI.objects.filter(active=True)}
+    scope = {"org_unit__in": list(units)}
+
+    # The only passes over stored rows: three grouped reads.
+    daily = _frame(
+        Actual.objects.filter(**scope, date__gte=start, date__lte=end)
+        .values("kpi_id", "org_unit_id", "seller_id", "date")
+        .annotate(total=Sum("value"))
+        .order_by(),
+        ["kpi_id", "org_unit_id", "seller_id", "date", "total"],
+    )
+    spans = _frame(
+        Actual.objects.filter(**scope, date__gte=year_start, date__lte=end)
+        .values("kpi_id", "org_unit_id", "seller_id")
+        .annotate(first=Min("date"), last=Max("date"))
+        .order_by(),
+        ["kpi_id", "org_unit_id", "seller_id", "first", "last"],
+    )
+    goals = _frame(
+        KPITarget.objects.filter(
+            **scope, fiscal_year=plan.fiscal_year, period__in=[p.period for p in periods]
+        ).order_by(),
+        ["kpi_id", "org_unit_id", "seller_id", "period", "value"],
+    )
+
+    keys = ["kpi_id", "kind", "subject"]
+    levels = _levels(daily, ancestors)
+    per_day = levels.groupby([*keys, "date"], sort=True)["total"].agg(_sum).reset_index()
+    sums = per_day.groupby(keys)["total"].agg(_sum).to_dict()
+    means = per_day.groupby(keys)["total"].agg(lambda v: _sum(v) / len(v)).to_dict()
+    lasts = per_day.groupby(keys)["total"].last().to_dict()  # the last day's total (rows are in date order)
+    span_levels = _levels(spans, ancestors)
+    firsts = span_levels.groupby(keys)["first"].min().to_dict()
+    latest = span_levels.groupby(keys)["last"].max().to_dict()
+
+    targets: dict[tuple, Decimal] = {}
+    if not goals.empty:
+        goals = goals.assign(
+            kind=[SELLER if pd.notna(s) else UNIT for s in goals["seller_id"]],
+            subject=[
+                int(s) if pd.notna(s) else u
+                for s, u in zip(goals["seller_id"], goals["org_unit_id"], strict=True)
+            ],
+        ).sort_values("period")
+        for key, group in goals.groupby(keys):
+            kpi = kpis.get(key[0])
+            if kpi is None:
+                continue
+            values = list(group["value"])
+            if kpi.aggregation == KPI.Aggregation.SUM:
+                targets[key] = _sum(values)
+            elif kpi.aggregation == KPI.Aggregation.AVERAGE:
+                targets[key] = _sum(values) / len(values)
+            else:
+                targets[key] = values[-1]
+
+    previous = {
+        (r.kpi_id, SELLER if r.seller_id else UNIT, r.seller_id or r.org_unit_id): r.attainment
+        for r in QuarterlyRollup.objects.filter(plan=plan, quarter=quarter - 1)
+    }
+    policy = ChurnPolicy.objects.filter(plan=plan).first()
+    in_progress = start <= today <= end
+    elapsed = (today - start).days + 1
+    length = (end - start).days + 1
+    reference = min(today, end)
+    now = timezone.now()
+
+    subjects = [(UNIT, pk) for pk in units] + [(SELLER, pk) for pk in sellers]
+    rows = []
+    for kpi in kpis.values():
+        sides = (
+            [kpi.numerator_id, kpi.denominator_id] if kpi.aggregation == KPI.Aggregation.RATIO else [kpi.pk]
+        )
+        for kind, subject in subjects:
+            key = (kpi.pk, kind, subject)
+            if kpi.aggregation == KPI.Aggregation.RATIO:
+                num, den = (sums.get((side, kind, subject)) for side in sides)
+                actual = (
+                    calc.ratio([num or Decimal("0")], [den or Decimal("0")])
+                    if num is not None or den is not None
+                    else None
+                )
+            else:
+                actual = {
+                    KPI.Aggregation.SUM: sums, KPI.Aggregation.AVERAGE: means, KPI.Aggregation.LAST: lasts
+                }[kpi.aggregation].get(key)  # fmt: skip
+            target = targets.get(key)
+            if actual is None and target is None:
+                continue
+            first_dates = [firsts.get((side, kind, subject)) for side in sides]
+            first = min((d for d in first_dates if d is not None), default=None)
+            last = max(
+                (d for d in (latest.get((side, kind, subject)) for side in sides) if d is not None),
+                default=None,
+            )
+            attained = calc.attainment(actual, target, kpi.direction)
+            stale = (
+                bool(kpi.review_cadence)
+                and start <= today
+                and (last is None or last < reference - dt.timedelta(days=STALE_AFTER[kpi.review_cadence]))
+            )
+            pace = actual
+            if actual is not None and in_progress and kpi.aggregation == KPI.Aggregation.SUM:
+                pace = actual * length / elapsed
+            credited = None
+            if (
+                policy
+                and kpi.aggregation == KPI.Aggregation.SUM
+                and kpi.unit == KPI.Unit.CURRENCY
+                and actual is not None
+            ):
+                credited = calc.credited_attainment(actual, target or 0, policy.allowance)
+            before = previous.get(key)
+            seller = sellers.get(subject) if kind == SELLER else None
+            rows.append(
+                QuarterlyRollup(
+                    plan=plan,
+                    quarter=quarter,
+                    kpi=kpi,
+                    org_unit=seller.org_unit if seller else units[subject],
+                    seller=seller,
+                    target=_q(target),
+                    actual=_q(actual),
+                    attainment=attained,
+                    credited=credited,
+                    change=attained - before if attained is not None and before is not None else None,
+                    pace=_q(pace),
+                    status=calc.status(
+                        attained, kpi.alert_threshold, stale=stale, has_target=target is not None
+                    ),
+                    coverage=calc.coverage(
+                        rules.period_of(first) if first else None, [p.period for p in periods]
+                    ),
+                    last_date=last,
+                    computed_at=now,
+                )
+            )
+    return rows
+
+
+def _q(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.0001"))
+
+
+@transaction.atomic
+def save(plan: Plan, quarter: int, *, today: dt.date | None = None) -> int:
+    """Compute the quarter and replace its stored rows; returns how many rows it has now."""
+    rows = compute(plan, quarter, today=today)
+    QuarterlyRollup.objects.filter(plan=plan, quarter=quarter).delete()
+    QuarterlyRollup.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def quarters_due(rules, day: dt.date) -> list[tuple[int, int]]:
+    """(fiscal year, quarter) to roll up on `day`: the quarter that ended yesterday, if one did, then
+    the quarter in progress (refreshed nightly)."""
+    yesterday = day - dt.timedelta(days=1)
+    ended = rules.locate(yesterday)
+    due = []
+    if ended.period % 3 == 0 and yesterday == ended.end:
+        due.append((ended.fiscal_year, ended.quarter))
+    current = rules.locate(day)
+    due.append((current.fiscal_year, current.quarter))
+    return due
