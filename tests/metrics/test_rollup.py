@@ -251,7 +251,8 @@ def test_the_review_page_and_an_adjustment_needs_a_reopened_plan(client, data, p
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_computes_the_rollup_over_redis(org, people):
     plan = Plan.objects.create(org_unit=org.team_a1, fiscal_year=2028)
-    revenue = KPI.objects.get(code="revenue")
+    # A transactional test may run after another one flushed the seeded catalogue.
+    revenue = KPI.objects.get_or_create(code="revenue", defaults={"name": "Revenue", "unit": "currency"})[0]
     Actual.objects.create(kpi=revenue, org_unit=org.team_a1, date=dt.date(2028, 1, 15), value=D("5000"))
     KPITarget.objects.create(kpi=revenue, org_unit=org.team_a1, fiscal_year=2028, period=1, value=D("10000"))
     run = RollupRun.objects.create(plan=plan, quarter=1)
