@@ -11,6 +11,7 @@ from capabilities import views as capability_views
 from core.views import healthz
 from metrics import api as step4
 from metrics import views as metric_views
+from onepager.api import OnePagerPDFView
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning import alignment_api as step1
 from planning.api import PlanViewSet
@@ -47,6 +48,7 @@ api_patterns = [
     path("capability-gaps/", step2.CapabilityGapsView.as_view(), name="capability-gaps"),
     path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
     path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),
+    path("plans/<int:plan_id>/one-pager.pdf", OnePagerPDFView.as_view(), name="one-pager-pdf"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -4,6 +4,8 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from metrics.signals import rollup_done
+
 
 @shared_task(time_limit=30 * 60, soft_time_limit=29 * 60, acks_late=True)
 def run_import(batch_id: int) -> str:
@@ -32,6 +34,7 @@ def rollup_quarter(run_id: int) -> str:
         status=RollupRun.Status.DONE, finished_at=timezone.now(), rows=rows, message=f"{rows} rows computed."
     )
     digest.send(run.plan, run.quarter)
+    rollup_done.send(sender=RollupRun, plan_id=run.plan_id, quarter=run.quarter)
     return RollupRun.Status.DONE
 
 

@@ -6,4 +6,5 @@ app_name = "onepager"
 
 urlpatterns = [
     path("", views.plan_tab, name="plan"),
+    path("pdf/", views.pdf, name="pdf"),
 ]
