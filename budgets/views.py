@@ -139,7 +139,10 @@ def move_create(request: HttpRequest, plan_id: int) -> HttpResponse:
                 messages.success(request, f"Posted: {move}.")
             if request.htmx:
                 response = HttpResponse(status=204)
-                response["HX-Redirect"] = reverse("budgets:plan", kwargs={"plan_id": plan.pk}) + "#ledger"
+                # A new URL (not just a new #fragment), so that the browser really loads the page again.
+                response["HX-Redirect"] = (
+                    reverse("budgets:plan", kwargs={"plan_id": plan.pk}) + f"?move={move.pk}#ledger"
+                )
                 return response
             return _back(plan.pk, "ledger")
     template = "budgets/partials/move_form.html" if request.htmx else "budgets/move.html"

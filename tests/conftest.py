@@ -94,3 +94,19 @@ def api_as(user) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def catalogues(db):
+    """The default capability and KPI catalogues, put back if a transactional test flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    from capabilities.models import Capability
+    from metrics.models import KPI
+
+    if not Capability.objects.exists():
+        importlib.import_module("capabilities.migrations.0002_default_catalogue").seed(apps, None)
+    if not KPI.objects.exists():
+        importlib.import_module("metrics.migrations.0002_default_kpis").seed(apps, None)
