@@ -1,10 +1,4 @@
-import os
-
 import pytest
-
-# Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make
-# between browser steps are plain synchronous calls all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

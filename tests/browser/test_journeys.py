@@ -29,10 +29,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package.")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread while the browser is open; the
+    # ORM calls made beside it (fixtures, flushes, checks) are plain synchronous calls all the same.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
