@@ -9,7 +9,7 @@ PORT ?= 8000
 RUN_DEBS := libharfbuzz-subset0 fonts-liberation
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 
-.PHONY: help run test lint format system-debs-run system-debs-test clean
+.PHONY: help run test fuzz lint format system-debs-run system-debs-test clean
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)/ with a Celery worker and beat"
@@ -49,6 +49,10 @@ test: system-debs-test $(VENV)/.test-installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+fuzz: export DEBUG ?= 1
+fuzz: system-debs-test $(VENV)/.test-installed
+	$(BIN)/pytest -m fuzz tests/test_api_fuzz.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

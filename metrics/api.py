@@ -150,8 +150,10 @@ class ReadinessView(APIView):
     )
     def get(self, request: Request) -> Response:
         year = request.query_params.get("fiscal_year", "")
-        if not year.isdigit():
-            raise serializers.ValidationError({"fiscal_year": "Give ?fiscal_year=, e.g. 2028."})
+        if not year.isdigit() or not 2000 <= int(year) <= 2100:
+            raise serializers.ValidationError(
+                {"fiscal_year": "Give ?fiscal_year= from 2000 to 2100, e.g. 2028."}
+            )
         rows = selectors.readiness(fiscal_year=int(year), today=services.today())
         return Response(
             [

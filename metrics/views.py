@@ -102,7 +102,8 @@ def readiness(request: HttpRequest) -> HttpResponse:
     rules = FiscalCalendar.load().rules
     today = timezone.localdate()
     default = rules.fiscal_year_of(today) + 1
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else default
+    asked = request.GET.get("year", "")
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else default
     rows = selectors.readiness(fiscal_year=year, today=today)
     return render(
         request,

@@ -123,13 +123,14 @@ class FiscalCalendarView(APIView):
 
     @extend_schema(request=FiscalCalendarSerializer, responses=FiscalCalendarSerializer)
     def put(self, request: Request) -> Response:
-        serializer = FiscalCalendarSerializer(FiscalCalendar.load(), data=request.data)
+        current = FiscalCalendar.load()
+        serializer = FiscalCalendarSerializer(current, data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         calendar = services.fiscal_calendar_update(
             actor=request.user,
             version=data["version"],
-            start_month=data["start_month"],
-            naming=data["naming"],
+            start_month=data.get("start_month", current.start_month),  # a field left out keeps its value
+            naming=data.get("naming", current.naming),
         )
         return Response(FiscalCalendarSerializer(calendar).data)

@@ -32,3 +32,19 @@ def test_a_token_authenticates_api_calls(client, people):
     token = response.json()["token"]
     listing = client.get("/api/plans/", headers={"Authorization": f"Token {token}"})
     assert listing.status_code == 200
+
+
+def test_defects_found_by_fuzzing_the_api_answer_400_not_500(db, django_user_model):
+    """schemathesis found both: a partial PUT of the calendar, and a fiscal year 0 for readiness."""
+    from orgs.models import FiscalCalendar, Membership, OrgUnit
+    from tests.conftest import api_as
+
+    ops = django_user_model.objects.create_user("fuzz-ops", password="x")
+    company = OrgUnit.objects.create(name="Co", code="co", kind="company", path="")
+    company.path = f"/{company.pk}/"
+    company.save()
+    Membership.objects.create(user=ops, org_unit=company, role="sales_ops")
+    calendar = FiscalCalendar.load()
+    response = api_as(ops).put("/api/fiscal-calendar/", {"version": calendar.version}, format="json")
+    assert response.status_code == 200 and response.data["start_month"] == calendar.start_month
+    assert api_as(ops).get("/api/kpi-readiness/?fiscal_year=0").status_code == 400

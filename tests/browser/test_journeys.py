@@ -113,6 +113,9 @@ def test_a_sales_leader_fills_the_five_steps_and_submits(
     for name, value in (("maturity", "1"), ("target_maturity", "3"), ("criticality", "4")):
         with page.expect_response(lambda r: "/sheet/" in r.url):  # each change saves the row, as a user waits
             row.locator(f"select[name={name}]").select_option(value)
+        expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(
+            0
+        )  # row swapped in
     expect(page.locator("#ranked")).to_contain_text("Forecasting")
 
     # Step 3: a budget with two lines, and a move in the dialog.
