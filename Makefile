@@ -9,7 +9,7 @@ PORT ?= 8000
 RUN_DEBS := libharfbuzz-subset0 fonts-liberation
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 
-.PHONY: help run test fuzz lint format system-debs-run system-debs-test clean
+.PHONY: help run test fuzz bench lint format system-debs-run system-debs-test clean
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)/ with a Celery worker and beat"
@@ -49,6 +49,15 @@ test: system-debs-test $(VENV)/.test-installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Benchmarks on PostgreSQL (a database of their own): make bench SIZE=small|medium|full
+SIZE ?= small
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/aop_bench
+bench: export DEBUG ?= 1
+bench: $(VENV)/.test-installed
+	psql "$(BENCH_DB)" -tAc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres aop_bench
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python bench/run.py --size $(SIZE)
 
 fuzz: export DEBUG ?= 1
 fuzz: system-debs-test $(VENV)/.test-installed
