@@ -5,6 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 ONE = Decimal("1")
 PERIODS_PER_YEAR = {"monthly": 12, "quarterly": 4, "annual": 1}
+# A KPI is stale when no actual arrived within its review cadence (with a few days' grace).
+STALE_AFTER_DAYS = {"monthly": 35, "quarterly": 100}
 Q4 = Decimal("0.0001")
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 from django.db.models import Max
 from django.utils import timezone
 
+from metrics import calc
 from metrics.models import KPI, Actual, ImportBatch, QuarterlyRollup
 from orgs import permissions
 from orgs.models import FiscalCalendar, Role
 from planning.dashboard import Panel
 from planning.models import Plan
 
-STALE_AFTER = {"monthly": 35, "quarterly": 100}
 STATUSES = ("on_track", "at_risk", "off_track", "stale")
 
 
@@ -74,7 +74,7 @@ def panels(user) -> list[Panel]:
             KPI.objects.filter(active=True).exclude(aggregation=KPI.Aggregation.RATIO).order_by("name")
         ):
             seen = last.get(kpi.pk)
-            limit = STALE_AFTER.get(kpi.review_cadence)
+            limit = calc.STALE_AFTER_DAYS.get(kpi.review_cadence)
             stale = seen is None or (limit is not None and seen < today - dt.timedelta(days=limit))
             freshness.append({"kpi": kpi, "last": seen, "stale": stale})
         failed = (

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
+from capabilities.charts import FONT
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from metrics import selectors, services, tasks
 from metrics.models import KPI, ChurnPolicy, KPITarget, QuarterlyRollup, RollupRun, TargetAdjustment
@@ -21,8 +22,6 @@ from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.views import plan_context
-
-FONT = {"family": "Inter, Segoe UI, system-ui, sans-serif", "size": 12, "color": "#1c2430"}
 
 
 def default_quarter(fiscal_year: int) -> int:

@@ -18,7 +18,6 @@ from metrics.models import KPI, Actual, ChurnPolicy, KPITarget, QuarterlyRollup
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning.models import Plan
 
-STALE_AFTER = {"monthly": 35, "quarterly": 100}
 UNIT, SELLER = "unit", "seller"
 
 
@@ -149,7 +148,10 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
             stale = (
                 bool(kpi.review_cadence)
                 and start <= today
-                and (last is None or last < reference - dt.timedelta(days=STALE_AFTER[kpi.review_cadence]))
+                and (
+                    last is None
+                    or last < reference - dt.timedelta(days=calc.STALE_AFTER_DAYS[kpi.review_cadence])
+                )
             )
             pace = actual
             if actual is not None and in_progress and kpi.aggregation == KPI.Aggregation.SUM:

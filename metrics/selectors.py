@@ -15,7 +15,6 @@ from planning import calc as planning_calc
 from planning.models import Plan, SalesTarget
 
 ZERO = Decimal("0")
-STALE_AFTER = {"monthly": 35, "quarterly": 100}
 
 
 def catalogue(*, active_only: bool = False) -> list[KPI]:
@@ -169,7 +168,7 @@ def evaluate(
     covered = calc.coverage(rules.period_of(first) if first else None, [p.period for p in periods])
     stale = False
     if today is not None and kpi.review_cadence and start <= today:
-        horizon = today - dt.timedelta(days=STALE_AFTER[kpi.review_cadence])
+        horizon = today - dt.timedelta(days=calc.STALE_AFTER_DAYS[kpi.review_cadence])
         stale = last is None or last < horizon
     return Result(
         kpi,

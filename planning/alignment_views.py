@@ -324,8 +324,7 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{row.recipient}: saved.")
         return _back_to_targets(plan, "cascade")
-    grid = targets.grid(plan)
-    shown = next(r for r in grid.rows if r.pk == pk)
+    shown = next(r for r in targets.allocation_rows(plan) if r.pk == pk)
     if error:
         shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
         shown.posted_weight = request.POST.get("weight", "")
