@@ -61,7 +61,7 @@ bench: $(VENV)/.test-installed
 
 fuzz: export DEBUG ?= 1
 fuzz: system-debs-test $(VENV)/.test-installed
-	$(BIN)/pytest -m fuzz tests/test_api_fuzz.py
+	AOP_FUZZ_DEEP=1 $(BIN)/pytest tests/test_api_fuzz.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -76,3 +76,6 @@ urlpatterns = [
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),
     path("", include("planning.urls")),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -288,19 +288,21 @@ class MoveViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """An executive approves a pending move; it posts now."""
+        move = self.get_object()
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        move = services.move_approve(actor=request.user, move=self.get_object(), **data.validated_data)
+        move = services.move_approve(actor=request.user, move=move, **data.validated_data)
         return Response(MoveReadSerializer(move).data)
 
     @extend_schema(request=CommentSerializer, responses=MoveReadSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         """An executive rejects a pending move, saying why."""
+        move = self.get_object()
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         move = services.move_reject(
-            actor=request.user, move=self.get_object(), comment=data.validated_data.get("comment", "")
+            actor=request.user, move=move, comment=data.validated_data.get("comment", "")
         )
         return Response(MoveReadSerializer(move).data)
 
@@ -308,9 +310,8 @@ class MoveViewSet(
     @action(detail=True, methods=["post"])
     def reverse(self, request: Request, pk: str) -> Response:
         """Correct a posted move with a reversing entry."""
+        move = self.get_object()  # 404 for a move the user may not see, whatever the body
         data = ReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reversal = services.move_reverse(
-            actor=request.user, move=self.get_object(), reason=data.validated_data["reason"]
-        )
+        reversal = services.move_reverse(actor=request.user, move=move, reason=data.validated_data["reason"])
         return Response(MoveReadSerializer(reversal).data, status=status.HTTP_201_CREATED)

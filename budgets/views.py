@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from budgets import charts, forms, gridfile, selectors, services
 from budgets.hooks import LINES
@@ -37,6 +37,7 @@ def _budget(request: HttpRequest, plan_id: int):
 
 
 @login_required
+@require_safe
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan, budget = _budget(request, plan_id)
     context = plan_context(request, plan, tab="budget") | {

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from capabilities import charts, selectors, services
 from capabilities.forms import AssessmentRowForm, CapabilityForm
@@ -32,6 +32,7 @@ def summary_context(plan) -> dict:
 
 
 @login_required
+@require_safe
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="capabilities") | summary_context(plan)

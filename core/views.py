@@ -1,5 +1,6 @@
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from aop.celery import app as celery_app
@@ -23,3 +24,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["broker"] = f"error: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+
+
+def _api_error_or_page(request: HttpRequest, status: int, detail: str, page_view, *args):
+    """Under /api/ every answer is JSON, including Django's own 404/500 for URLs no view matched."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return page_view(request, *args)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _api_error_or_page(request, 404, "Not found.", defaults.page_not_found, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _api_error_or_page(request, 500, "Server error.", defaults.server_error)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
@@ -93,6 +93,7 @@ def budget_quarter(plan, periods) -> dict | None:
 
 
 @login_required
+@require_safe
 def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     q = request.GET.get("q", "")

@@ -13,13 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from metrics import forms, importer, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
-from orgs.models import FiscalCalendar, OrgUnit
+from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.models import Objective, SeasonalityProfile
 from planning.views import _add_errors, plan_context
@@ -35,6 +35,7 @@ def _message(exc: Exception) -> str:
 
 
 @login_required
+@require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     kpis = selectors.catalogue()
     return render(
@@ -98,6 +99,7 @@ def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def readiness(request: HttpRequest) -> HttpResponse:
     rules = FiscalCalendar.load().rules
     today = timezone.localdate()
@@ -123,7 +125,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest) -> HttpResponse:
-    can_load = OrgUnit.objects.with_role(request.user, permissions.EDIT_METRICS).exists()
+    can_load = permissions.holds_any(request.user, permissions.EDIT_METRICS)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not can_load:
@@ -160,6 +162,7 @@ def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
 
 
 @login_required
+@require_safe
 def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     errors = Paginator(batch.errors, 50).get_page(request.GET.get("page"))
@@ -168,6 +171,7 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     out = io.StringIO()
@@ -184,6 +188,7 @@ def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     today = timezone.localdate()

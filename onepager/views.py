@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from core.models import AuditEntry
 from core.services import audit_record
@@ -14,6 +15,7 @@ from planning.views import plan_context
 
 
 @login_required
+@require_safe
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="onepager") | {
@@ -39,5 +41,6 @@ def pdf_response(request, plan: Plan) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     return pdf_response(request, selectors.plan_get(user=request.user, plan_id=plan_id))

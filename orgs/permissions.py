@@ -62,6 +62,13 @@ def has_role(user, unit: OrgUnit, roles: frozenset[str]) -> bool:
     return any(unit.path.startswith(p) for p in _paths(user, roles))
 
 
+def holds_any(user, roles: frozenset[str]) -> bool:
+    """Whether `user` holds one of `roles` anywhere in the tree (may they try such a write at all)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(role in roles for role, _ in _memberships(user))
+
+
 def is_company_ops(user) -> bool:
     """Company-wide settings (fiscal calendar) belong to sales ops at the top of the tree."""
     if not user.is_authenticated or not user.is_active:

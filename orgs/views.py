@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.exceptions import StaleVersionError
 from orgs import permissions, selectors, services
@@ -15,6 +15,7 @@ from orgs.models import FiscalCalendar
 
 
 @login_required
+@require_safe
 def org_tree(request: HttpRequest) -> HttpResponse:
     units = list(selectors.org_tree(user=request.user))
     top = min((u.depth for u in units), default=1)
@@ -24,6 +25,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def org_unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.org_unit_get(user=request.user, unit_id=unit_id)
     sellers = Paginator(selectors.unit_sellers(unit=unit), settings.AOP_PAGE_SIZE).get_page(

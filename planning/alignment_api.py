@@ -446,19 +446,21 @@ class TargetSubmissionViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """Send the unit's number to its parent unit for a decision."""
+        submission = self.get_object()  # 404 for a number the user may not see, whatever the body
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = targets.submission_submit(
-            actor=request.user, submission=self.get_object(), version=data.validated_data["version"]
+            actor=request.user, submission=submission, version=data.validated_data["version"]
         )
         return Response(self.get_serializer(row).data)
 
     def _decide(self, request: Request, approve: bool) -> Response:
+        submission = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = targets.submission_decide(
             actor=request.user,
-            submission=self.get_object(),
+            submission=submission,
             version=data.validated_data["version"],
             approve=approve,
             comment=data.validated_data.get("comment", ""),
@@ -652,7 +654,10 @@ class PlanStep1Actions:
 
     @extend_schema(
         parameters=[OpenApiParameter("file_type", str, enum=["xlsx", "csv"], default="xlsx")],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
     )
     @action(detail=True, methods=["get"], url_path="target-grid", filterset_fields=[], pagination_class=None)
     def target_grid(self, request: Request, pk: str) -> HttpResponse:
@@ -693,6 +698,7 @@ class PlanStep1Actions:
     def target_grid_import(self, request: Request, pk: str) -> Response:
         """Overwrite the grid's monthly amounts from a file; any bad row and nothing changes (400)."""
         plan = self.get_object()
+        services.ensure_plan_editable(plan=plan, actor=request.user)  # refused before the file is read
         data = GridImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rows = gridfile.read_rows(data.validated_data["file"], FiscalCalendar.load().rules, plan.fiscal_year)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from orgs import permissions
@@ -60,6 +60,7 @@ def trace_context(plan: Plan) -> dict:
 
 
 @login_required
+@require_safe
 def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="alignment") | alignment_context(plan) | {"subtab": "alignment"}
@@ -227,6 +228,7 @@ def targets_context(request: HttpRequest, plan: Plan) -> dict:
 
 
 @login_required
+@require_safe
 def targets_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)

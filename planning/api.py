@@ -15,7 +15,7 @@ from planning.models import Plan, PlanRevision, SeasonalityProfile
 class PlanSerializer(VersionedSerializer):
     org_unit = VisibleRelatedField(queryset=OrgUnit.objects.all())
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Plan
@@ -68,7 +68,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class PlanRevisionSerializer(serializers.ModelSerializer):
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PlanRevision

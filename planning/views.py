@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from orgs import permissions
@@ -33,6 +33,7 @@ def plan_context(request: HttpRequest, plan: Plan, *, tab: str) -> dict:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     year = request.GET.get("year", "")
@@ -79,6 +80,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
+@require_safe
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="overview") | {
@@ -164,6 +166,7 @@ def plan_transition(request: HttpRequest, plan_id: int, name: str) -> HttpRespon
 
 
 @login_required
+@require_safe
 def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     page = Paginator(selectors.plan_history(plan=plan), settings.AOP_PAGE_SIZE * 2).get_page(
@@ -175,6 +178,7 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_revision(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     revision = selectors.plan_revision_get(plan=plan, number=number)

@@ -1,6 +1,7 @@
 """Shared fixtures: a small org tree and one user for every seat of the role matrix."""
 
 import os
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -38,6 +39,12 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
         print(f"\n{len(drop)} PostgreSQL/Redis tests deselected: they need DATABASE_URL and REDIS_URL.")
+
+
+def pytest_terminal_summary(terminalreporter):
+    fuzz = sys.modules.get("tests.test_api_fuzz")
+    if fuzz and fuzz.REQUESTS["count"]:
+        terminalreporter.write_line(f"API fuzzing sent {fuzz.REQUESTS['count']:,} generated requests.")
 
 
 @pytest.fixture
