@@ -55,6 +55,7 @@ SIZE ?= small
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/aop_bench
 bench: export DEBUG ?= 1
 bench: $(VENV)/.test-installed
+	@./scripts/system-deps.sh apache2-utils
 	psql "$(BENCH_DB)" -tAc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres aop_bench
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python bench/run.py --size $(SIZE)

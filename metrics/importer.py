@@ -186,17 +186,34 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
     return (kpi.pk, subject.pk, seller.pk if seller else None, day, value)
 
 
+PLAIN_NUMBER = re.compile(r"-?\d{1,14}(?:\.\d{1,4})?")
+
+
 def validate(
     rows: Iterable[tuple[int, dict]], actor: Actor, *, progress: Callable[[int], None] | None = None
 ) -> tuple[list[Row], list[dict], int]:
-    """(clean rows, every problem, rows read). A row repeating another's natural key is a problem too."""
+    """(clean rows, every problem, rows read). A row repeating another's natural key is a problem too.
+
+    A file repeats a few thousand (KPI, unit, seller) triples and a few hundred dates over its rows: once
+    check_row has accepted a triple or a date, later rows reuse the answer, and a plain number is read
+    without the general parser. Anything else goes through check_row, which words every problem."""
     look = Lookups(actor)
     clean: list[Row] = []
     errors: list[dict] = []
     seen: dict[tuple, int] = {}
+    refs: dict[tuple, tuple] = {}  # (kpi, unit, seller) cells → (kpi id, org unit id, seller id)
+    days: dict[object, dt.date] = {}  # date cell → date
     count = 0
     for count, (number, cells) in enumerate(rows, start=1):
-        row = check_row(number, cells, look, errors)
+        ref = (cells.get("kpi"), cells.get("unit"), cells.get("seller"))
+        raw_date, raw_value = cells.get("date"), cells.get("value")
+        known, day = refs.get(ref), days.get(raw_date)
+        if known and day and isinstance(raw_value, str) and PLAIN_NUMBER.fullmatch(raw_value):
+            row = (*known, day, Decimal(raw_value))
+        else:
+            row = check_row(number, cells, look, errors)
+            if row is not None:
+                refs[ref], days[raw_date] = row[:3], row[3]
         if row is not None:
             key = (row[0], row[1] if row[2] is None else None, row[2], row[3])
             if key in seen:

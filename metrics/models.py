@@ -219,7 +219,8 @@ class Actual(models.Model):
         UPLOAD = "upload", "Upload"
         API = "api", "API"
 
-    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="actuals")
+    # Indexed by the constraints and the (kpi, org unit, date) index, which all lead with it.
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="actuals", db_index=False)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()

@@ -1,7 +1,9 @@
 """Quarterly rollups of a plan: every KPI at every unit of the plan's subtree and for every seller.
 
-Set-wise: one GROUP BY over the quarter's actuals, one for first and last data dates, one read of the
-targets; pandas then works on those aggregated rows only (rolling units up their ancestors). Ratios
+Set-wise: one GROUP BY over the year's actuals to the quarter's end (by KPI × unit × seller: the
+quarter's total, first and last data dates), one by day for the KPIs that average or take the last
+value, one read of the targets; pandas
+then works on those aggregated rows only (rolling units up their ancestors). Ratios
 are Σ numerator ÷ Σ denominator at every level. Re-running a quarter replaces its rows.
 """
 
@@ -10,7 +12,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
 from metrics import calc
@@ -35,6 +37,22 @@ def _levels(frame: pd.DataFrame, ancestors: dict[int, list[int]]) -> pd.DataFram
     return pd.concat([units, sellers], ignore_index=True)
 
 
+def _sums(totals: pd.DataFrame, ancestors: dict[int, list[int]]) -> dict[tuple, Decimal]:
+    """Quarter totals by (KPI, kind, subject): a seller's row is its own total (a seller sits in one unit);
+    a unit's adds up the rows of its subtree. One pass, exact Decimal sums."""
+    sums: dict[tuple, Decimal] = {}
+    for kpi, unit, seller, total in totals[["kpi_id", "org_unit_id", "seller_id", "total"]].itertuples(
+        index=False, name=None
+    ):
+        if pd.notna(seller):
+            key = (kpi, SELLER, int(seller))
+            sums[key] = sums.get(key, 0) + total
+        for subject in ancestors[unit]:
+            key = (kpi, UNIT, subject)
+            sums[key] = sums.get(key, 0) + total
+    return sums
+
+
 def _sum(values) -> Decimal:
     return sum(values, Decimal("0"))
 
@@ -52,20 +70,27 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
     kpis = {k.pk: k for k in KPI.objects.filter(active=True)}
     scope = {"org_unit__in": list(units)}
 
-    # The only passes over stored rows: three grouped reads.
+    # The only passes over stored rows: grouped reads. Sums need one row per KPI × unit × seller; only
+    # KPIs read by day (average, last value) need one per day.
+    by_day = [
+        pk for pk, k in kpis.items() if k.aggregation in (KPI.Aggregation.AVERAGE, KPI.Aggregation.LAST)
+    ]
+    # One scan of the year to the quarter's end gives each KPI × unit × seller its quarter total and its
+    # first and last data dates.
+    year_rows = Actual.objects.filter(**scope, date__gte=year_start, date__lte=end)
+    spans = _frame(
+        year_rows.values("kpi_id", "org_unit_id", "seller_id")
+        .annotate(total=Sum("value", filter=Q(date__gte=start)), first=Min("date"), last=Max("date"))
+        .order_by(),
+        ["kpi_id", "org_unit_id", "seller_id", "total", "first", "last"],
+    )
+    totals = spans[spans["total"].notna()] if not spans.empty else spans
     daily = _frame(
-        Actual.objects.filter(**scope, date__gte=start, date__lte=end)
+        year_rows.filter(kpi_id__in=by_day, date__gte=start)
         .values("kpi_id", "org_unit_id", "seller_id", "date")
         .annotate(total=Sum("value"))
         .order_by(),
         ["kpi_id", "org_unit_id", "seller_id", "date", "total"],
-    )
-    spans = _frame(
-        Actual.objects.filter(**scope, date__gte=year_start, date__lte=end)
-        .values("kpi_id", "org_unit_id", "seller_id")
-        .annotate(first=Min("date"), last=Max("date"))
-        .order_by(),
-        ["kpi_id", "org_unit_id", "seller_id", "first", "last"],
     )
     goals = _frame(
         KPITarget.objects.filter(
@@ -75,9 +100,8 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
     )
 
     keys = ["kpi_id", "kind", "subject"]
-    levels = _levels(daily, ancestors)
-    per_day = levels.groupby([*keys, "date"], sort=True)["total"].agg(_sum).reset_index()
-    sums = per_day.groupby(keys)["total"].agg(_sum).to_dict()
+    sums = _sums(totals, ancestors)
+    per_day = _levels(daily, ancestors).groupby([*keys, "date"], sort=True)["total"].agg(_sum).reset_index()
     means = per_day.groupby(keys)["total"].agg(lambda v: _sum(v) / len(v)).to_dict()
     lasts = per_day.groupby(keys)["total"].last().to_dict()  # the last day's total (rows are in date order)
     span_levels = _levels(spans, ancestors)
@@ -171,7 +195,7 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
                     plan=plan,
                     quarter=quarter,
                     kpi=kpi,
-                    org_unit=seller.org_unit if seller else units[subject],
+                    org_unit=units[seller.org_unit_id] if seller else units[subject],
                     seller=seller,
                     target=_q(target),
                     actual=_q(actual),

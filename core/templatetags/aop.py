@@ -2,9 +2,11 @@
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -143,3 +145,15 @@ def points(value: object, places: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{_grouped(Decimal(str(value)) * 100, int(places))} pts"
+
+
+@register.simple_tag
+def item_url(plan_id: int, kind: str, pk: int, action: str = "") -> str:
+    """A plan item's URL (`planning:content`, or its `delete` action) without one reverse() per table row:
+    rows of 500 items spent most of their time reversing the same pattern."""
+    return f"{_item_base(plan_id, kind)}{pk}/{action + '/' if action else ''}"
+
+
+@lru_cache(maxsize=4096)
+def _item_base(plan_id: int, kind: str) -> str:
+    return reverse("planning:content", args=[plan_id, kind, 0])[: -len("0/")]
