@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
@@ -37,20 +37,27 @@ def _levels(frame: pd.DataFrame, ancestors: dict[int, list[int]]) -> pd.DataFram
     return pd.concat([units, sellers], ignore_index=True)
 
 
-def _sums(totals: pd.DataFrame, ancestors: dict[int, list[int]]) -> dict[tuple, Decimal]:
-    """Quarter totals by (KPI, kind, subject): a seller's row is its own total (a seller sits in one unit);
-    a unit's adds up the rows of its subtree. One pass, exact Decimal sums."""
+def _subtree_figures(spans: pd.DataFrame, ancestors: dict[int, list[int]]) -> tuple[dict, dict, dict]:
+    """Quarter totals, first and last data dates by (KPI, kind, subject), in one pass over the grouped
+    rows: a seller's figures are its own rows' (a seller sits in one unit at a time); a unit's cover its
+    subtree. Sums stay exact Decimals; dates compare as dates (pandas would fall back to Python per group
+    for both, a hundred times slower)."""
     sums: dict[tuple, Decimal] = {}
-    for kpi, unit, seller, total in totals[["kpi_id", "org_unit_id", "seller_id", "total"]].itertuples(
-        index=False, name=None
-    ):
+    firsts: dict[tuple, dt.date] = {}
+    lasts: dict[tuple, dt.date] = {}
+    columns = ["kpi_id", "org_unit_id", "seller_id", "total", "first", "last"]
+    for kpi, unit, seller, total, first, last in spans[columns].itertuples(index=False, name=None):
+        keys = [(kpi, UNIT, subject) for subject in ancestors[unit]]
         if pd.notna(seller):
-            key = (kpi, SELLER, int(seller))
-            sums[key] = sums.get(key, 0) + total
-        for subject in ancestors[unit]:
-            key = (kpi, UNIT, subject)
-            sums[key] = sums.get(key, 0) + total
-    return sums
+            keys.append((kpi, SELLER, int(seller)))
+        for key in keys:
+            if pd.notna(total):
+                sums[key] = sums.get(key, 0) + total
+            if key not in firsts or first < firsts[key]:
+                firsts[key] = first
+            if key not in lasts or last > lasts[key]:
+                lasts[key] = last
+    return sums, firsts, lasts
 
 
 def _sum(values) -> Decimal:
@@ -84,7 +91,6 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
         .order_by(),
         ["kpi_id", "org_unit_id", "seller_id", "total", "first", "last"],
     )
-    totals = spans[spans["total"].notna()] if not spans.empty else spans
     daily = _frame(
         year_rows.filter(kpi_id__in=by_day, date__gte=start)
         .values("kpi_id", "org_unit_id", "seller_id", "date")
@@ -100,13 +106,10 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
     )
 
     keys = ["kpi_id", "kind", "subject"]
-    sums = _sums(totals, ancestors)
+    sums, firsts, latest = _subtree_figures(spans, ancestors)
     per_day = _levels(daily, ancestors).groupby([*keys, "date"], sort=True)["total"].agg(_sum).reset_index()
     means = per_day.groupby(keys)["total"].agg(lambda v: _sum(v) / len(v)).to_dict()
     lasts = per_day.groupby(keys)["total"].last().to_dict()  # the last day's total (rows are in date order)
-    span_levels = _levels(spans, ancestors)
-    firsts = span_levels.groupby(keys)["first"].min().to_dict()
-    latest = span_levels.groupby(keys)["last"].max().to_dict()
 
     targets: dict[tuple, Decimal] = {}
     if not goals.empty:
@@ -191,12 +194,12 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
             before = previous.get(key)
             seller = sellers.get(subject) if kind == SELLER else None
             rows.append(
-                QuarterlyRollup(
-                    plan=plan,
+                QuarterlyRollup(  # ids, not objects: setting related objects was most of the build time
+                    plan_id=plan.pk,
                     quarter=quarter,
-                    kpi=kpi,
-                    org_unit=units[seller.org_unit_id] if seller else units[subject],
-                    seller=seller,
+                    kpi_id=kpi.pk,
+                    org_unit_id=seller.org_unit_id if seller else subject,
+                    seller_id=seller.pk if seller else None,
                     target=_q(target),
                     actual=_q(actual),
                     attainment=attained,
@@ -225,8 +228,23 @@ def save(plan: Plan, quarter: int, *, today: dt.date | None = None) -> int:
     """Compute the quarter and replace its stored rows; returns how many rows it has now."""
     rows = compute(plan, quarter, today=today)
     QuarterlyRollup.objects.filter(plan=plan, quarter=quarter).delete()
-    QuarterlyRollup.objects.bulk_create(rows, batch_size=1000)
+    if connection.vendor == "postgresql":
+        _copy(rows)  # COPY: a third of bulk_create's time for the ~10^4-10^5 rows of a large company
+    else:
+        QuarterlyRollup.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _copy(rows: list[QuarterlyRollup]) -> None:
+    fields = [f for f in QuarterlyRollup._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {QuarterlyRollup._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([getattr(row, name) for name in names])
 
 
 def quarters_due(rules, day: dt.date) -> list[tuple[int, int]]:
