@@ -58,6 +58,7 @@ bench: $(VENV)/.test-installed
 	@./scripts/system-deps.sh apache2-utils
 	psql "$(BENCH_DB)" -tAc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres aop_bench
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python bench/run.py --size $(SIZE)
 
 fuzz: export DEBUG ?= 1
