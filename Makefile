@@ -50,8 +50,8 @@ test: system-debs-test $(VENV)/.test-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-# Benchmarks on PostgreSQL (a database of their own): make bench SIZE=small|medium|full
-SIZE ?= small
+# Benchmarks on PostgreSQL (a database of their own): make bench [SIZE=small|medium|full], full by default
+SIZE ?= full
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/aop_bench
 bench: export DEBUG ?= 1
 bench: $(VENV)/.test-installed

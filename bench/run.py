@@ -25,7 +25,11 @@ SIZES = {"small": (200, 6, 120), "medium": (1000, 12, 365), "full": (5000, 30, 3
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--size", choices=SIZES, default="full", help="a preset (default: full)")
+    parser.add_argument("--small", action="store_const", const="small", dest="size", help="--size small")
+    parser.add_argument("--sellers", type=int, help="override the preset's sellers")
+    parser.add_argument("--kpis", type=int, help="override the preset's KPIs")
+    parser.add_argument("--days", type=int, help="override the preset's days of actuals (≤ 365)")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aop.settings")
@@ -37,6 +41,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks run on PostgreSQL: set DATABASE_URL=postgres://…")
     sellers, kpis, days = SIZES[args.size]
+    sellers, kpis, days = args.sellers or sellers, args.kpis or kpis, min(args.days or days, 365)
     started = time.perf_counter()
     count, files = generate(sellers, kpis, days)
     size = f"{sellers:,} sellers, {kpis} KPIs, {days} days → {count:,} rows"
