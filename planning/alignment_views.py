@@ -4,6 +4,8 @@ grid, phasing, bottom-up, capacity), long-term goals, and the company's planning
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +17,14 @@ from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import forms, gridfile, selectors, services, targets
 from planning.kinds import KINDS, Kind
-from planning.models import LongTermGoal, Plan, PlanningSettings, SeasonalityProfile, TargetSubmission
+from planning.models import (
+    LongTermGoal,
+    Objective,
+    Plan,
+    PlanningSettings,
+    SeasonalityProfile,
+    TargetSubmission,
+)
 from planning.views import _add_errors, plan_context
 
 REFRESH = "alignment-changed"  # htmx event: panels that summarise the plan reload themselves
@@ -39,22 +48,56 @@ def _errors_of(exc: Exception) -> list[str]:
 # --- The alignment tab ----------------------------------------------------------------------------
 
 
-def alignment_context(plan: Plan) -> dict:
-    sections = [(kind, list(kind.rows(plan))) for kind in KINDS.values() if kind.page == "planning:alignment"]
-    objectives = sections[0][1]
-    weight_total = sum(o.weight for o in objectives)
+STEP1_PAGE = 50  # rows of one Step 1 table per page: a plan of hundreds of items stays quick and short
+TRACE_SHOWN = 10  # names listed in each traceability list; the badge gives the count
+
+
+def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
+    """The Step 1 tables, a page of each (`?<kind>_page=N`), with the plan's weight total and goals."""
+    sections = []
+    for kind in KINDS.values():
+        if kind.page == "planning:alignment":
+            param = f"{kind.slug}_page"
+            rows = kind.rows(plan)
+            rows = rows if rows.ordered else rows.order_by("pk")  # the order they were entered in
+            page = Paginator(rows, STEP1_PAGE).get_page(request.GET.get(param) if request else 1)
+            page.pager = _pager(request, param, page)
+            sections.append((kind, page))
+    weight_total = Objective.objects.filter(plan=plan).aggregate(total=Sum("weight"))["total"]
     return {
         "sections": sections,
-        "weight_total": weight_total,
-        "weights_off": bool(objectives) and weight_total != 100,
+        "weight_total": weight_total or 0,
+        "weights_off": weight_total is not None and weight_total != 100,
         "goals": selectors.goals_for_plan(plan=plan),
     } | trace_context(plan)
 
 
-def trace_context(plan: Plan) -> dict:
+def _pager(request: HttpRequest | None, param: str, page) -> dict | None:
+    """Links to a table's previous and next pages, keeping the other tables' pages."""
+    if request is None or page.paginator.num_pages < 2:
+        return None
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = number
+        return f"?{query.urlencode()}#{param[: -len('_page')]}"
+
     return {
-        "orphans": list(targets.orphan_targets(plan)),
-        "unfunded": list(targets.unfunded_objectives(plan)),
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def trace_context(plan: Plan) -> dict:
+    orphans, unfunded = targets.orphan_targets(plan), targets.unfunded_objectives(plan)
+    orphan_count, unfunded_count = orphans.count(), unfunded.count()
+    return {
+        "orphans": list(orphans[:TRACE_SHOWN]),
+        "orphan_count": orphan_count,
+        "orphans_more": max(orphan_count - TRACE_SHOWN, 0),
+        "unfunded": list(unfunded[:TRACE_SHOWN]),
+        "unfunded_count": unfunded_count,
+        "unfunded_more": max(unfunded_count - TRACE_SHOWN, 0),
         "funding_labels": list(targets.FUNDING.values()),
     }
 
@@ -63,7 +106,8 @@ def trace_context(plan: Plan) -> dict:
 @require_safe
 def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = plan_context(request, plan, tab="alignment") | alignment_context(plan) | {"subtab": "alignment"}
+    context = plan_context(request, plan, tab="alignment") | alignment_context(plan, request)
+    context["subtab"] = "alignment"
     return render(request, "planning/alignment.html", context)
 
 

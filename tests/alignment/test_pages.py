@@ -241,3 +241,15 @@ def test_an_approved_revision_freezes_the_step_1_records(client, plan, people):
     client.force_login(people.viewer)
     page = client.get(reverse("planning:revision", args=[plan.pk, 1])).content.decode()
     assert "Win logos" in page and "Target cascade" in page
+
+
+def test_step1_tables_show_fifty_rows_a_page_and_the_panel_counts_them_all(leader_client, plan):
+    Objective.objects.bulk_create(Objective(plan=plan, title=f"Goal {n:02}", weight=1) for n in range(60))
+    first = leader_client.get(url("alignment", plan)).content.decode()
+    assert first.count('<tr id="objectives-') == 50
+    assert "1–50 of 60 objectives" in first and "objectives_page=2#objectives" in first
+    assert "Objective weights add up to 60%" in first  # the total of all 60, not of the page
+    assert ">60</span> Unfunded objectives" in first and "and 50 more" in first
+    second = leader_client.get(url("alignment", plan) + "?objectives_page=2").content.decode()
+    assert second.count('<tr id="objectives-') == 10 and "51–60 of 60 objectives" in second
+    assert "Goal 59" in second and "Goal 59" not in first
