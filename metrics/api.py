@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -282,12 +281,6 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
-def _ensure_may_load(user) -> None:
-    """Refuse a load before reading it when the user may write actuals nowhere (viewers, executives)."""
-    if not permissions.holds_any(user, permissions.EDIT_METRICS):
-        raise PermissionDenied("Only sales leaders and sales ops load actuals.")
-
-
 class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Actuals. Load them in bulk (all or nothing, idempotent) or upload a file to /api/imports/."""
 
@@ -314,7 +307,7 @@ class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
     def bulk(self, request: Request) -> Response:
         """Load rows of kpi, unit or seller, date, value; one bad row and nothing changes (400, every row)."""
-        _ensure_may_load(request.user)
+        importer.ensure_may_load(request.user)
         data = BulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         batch = importer.load_api(actor=request.user, rows=data.validated_data["rows"])
@@ -341,7 +334,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: ImportBatchSerializer})
     def create(self, request: Request) -> Response:
-        _ensure_may_load(request.user)
+        importer.ensure_may_load(request.user)
         data = UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]

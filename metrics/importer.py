@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -106,6 +106,17 @@ def read(kind: str, data: bytes) -> Iterator[tuple[int, dict]]:
         cells = dict(zip(header, line, strict=False))
         if any(v not in (None, "") for v in cells.values()):
             yield number, cells
+
+
+def may_load(actor: Actor) -> bool:
+    """Whether the actor may load actuals anywhere (sales leaders and sales ops; not viewers, executives)."""
+    return permissions.holds_any(actor, permissions.EDIT_METRICS)
+
+
+def ensure_may_load(actor: Actor) -> None:
+    """Refuse a load before reading it when the actor may write actuals nowhere."""
+    if not may_load(actor):
+        raise PermissionDenied("Only sales leaders and sales ops load actuals.")
 
 
 Row = tuple[int, int, int | None, dt.date, Decimal]  # kpi, org unit, seller, date, value

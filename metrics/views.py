@@ -125,11 +125,10 @@ def readiness(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest) -> HttpResponse:
-    can_load = permissions.holds_any(request.user, permissions.EDIT_METRICS)
+    can_load = importer.may_load(request.user)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not can_load:
-            raise PermissionDenied("Only sales leaders and sales ops load actuals.")
+        importer.ensure_may_load(request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > importer.MAX_BYTES:
