@@ -47,7 +47,7 @@ def request_rollup(*, plan, quarter: int, actor=None):
     return run
 
 
-@shared_task(time_limit=5 * 60)
+@shared_task(time_limit=5 * 60, soft_time_limit=4 * 60)
 def schedule_rollups() -> int:
     """Nightly (aop/celery.py): roll up the quarter that just ended, if one did, and the one in progress,
     for every plan of those fiscal years. One task per plan and quarter, whatever the data size."""
