@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ValidationErrorSerializer, VersionedSerializer, VisibleRelatedField
-from metrics import importer, selectors, services, smart
+from metrics import engine, importer, selectors, services, smart
 from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
 from orgs.models import OrgUnit, Seller
@@ -436,13 +436,21 @@ AttainmentSerializer = inline_serializer(
         "period": serializers.CharField(),
         "actual": serializers.CharField(allow_null=True),
         "target": serializers.CharField(allow_null=True),
-        "attainment": serializers.CharField(allow_null=True),
+        "expected": serializers.CharField(allow_null=True, help_text="The target phased to date."),
+        "attainment": serializers.CharField(allow_null=True, help_text="Actual against the target to date."),
+        "credited": serializers.CharField(allow_null=True, help_text="After the churn allowance."),
+        "pace": serializers.CharField(allow_null=True, help_text="Projected total of the window."),
         "status": serializers.CharField(),
         "coverage": serializers.CharField(),
         "partial": serializers.BooleanField(),
+        "last_date": serializers.DateField(allow_null=True),
     },
     many=True,
 )
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 class AttainmentView(APIView):
@@ -457,34 +465,34 @@ class AttainmentView(APIView):
             Plan.objects.visible_to(request.user).select_related("org_unit"), pk=int(plan_id)
         )
         today = services.today()
-        out = []
-        for kpi in selectors.plan_kpis(plan):
-            windows = [
-                ("YTD", selectors.year_to_date(plan.fiscal_year, today)),
-                *selectors.quarters(plan.fiscal_year),
-            ]
-            for label, periods in windows:
-                if not periods:
-                    continue
-                r = selectors.evaluate(
-                    kpi,
-                    plan.org_unit,
-                    None,
-                    plan.fiscal_year,
-                    periods,
-                    label=label,
-                    today=today if label == "YTD" else None,
-                )
-                out.append(
-                    {
-                        "kpi": kpi.code,
-                        "period": label,
-                        "actual": None if r.actual is None else str(r.actual),
-                        "target": None if r.target is None else str(r.target),
-                        "attainment": None if r.attainment is None else str(r.attainment),
-                        "status": r.status,
-                        "coverage": str(r.coverage),
-                        "partial": r.partial,
-                    }
-                )
+        kpis = selectors.plan_kpis(plan)
+        windows = [w for w in [engine.year_to_date(plan.fiscal_year, today)] if w]
+        windows += engine.quarters(plan.fiscal_year)
+        policy = ChurnPolicy.objects.filter(plan=plan).first()
+        results = engine.evaluate(
+            kpis=kpis,
+            windows=windows,
+            units=[plan.org_unit],
+            today=today,
+            allowance=policy.allowance if policy else None,
+        )
+        out = [
+            {
+                "kpi": kpi.code,
+                "period": window.label,
+                "actual": _text(r.actual),
+                "target": _text(r.target),
+                "expected": _text(r.expected),
+                "attainment": _text(r.attainment),
+                "credited": _text(r.credited),
+                "pace": _text(r.pace),
+                "status": r.status,
+                "coverage": str(r.coverage),
+                "partial": r.partial,
+                "last_date": r.last_date,
+            }
+            for kpi in kpis
+            for window in windows
+            for r in [results.get(kpi, window, unit=plan.org_unit)]
+        ]
         return Response(out)

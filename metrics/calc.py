@@ -1,5 +1,6 @@
 """Step 4 arithmetic as pure functions: churn, credited attainment, aggregation, status, coverage."""
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -97,6 +98,11 @@ def status(
     if value >= pct(threshold_percent if threshold_percent is not None else Decimal("80")):
         return "at_risk"
     return "off_track"
+
+
+def is_stale(last: dt.date | None, cadence: str, reference: dt.date) -> bool:
+    """No actual within the review cadence (with a few days' grace) before `reference`."""
+    return last is None or last < reference - dt.timedelta(days=STALE_AFTER_DAYS[cadence])
 
 
 def coverage(first_period: int | None, periods: Sequence[int]) -> Decimal:

@@ -1,7 +1,6 @@
 """Home page panels by role: leaders see their units' status, sales ops data freshness and failed
 imports, executives every plan's attainment and approval status."""
 
-import datetime as dt
 
 from django.db.models import Max
 from django.utils import timezone
@@ -74,8 +73,7 @@ def panels(user) -> list[Panel]:
             KPI.objects.filter(active=True).exclude(aggregation=KPI.Aggregation.RATIO).order_by("name")
         ):
             seen = last.get(kpi.pk)
-            limit = calc.STALE_AFTER_DAYS.get(kpi.review_cadence)
-            stale = seen is None or (limit is not None and seen < today - dt.timedelta(days=limit))
+            stale = calc.is_stale(seen, kpi.review_cadence, today) if kpi.review_cadence else seen is None
             freshness.append({"kpi": kpi, "last": seen, "stale": stale})
         failed = (
             ImportBatch.objects.filter(status=ImportBatch.Status.FAILED)

@@ -350,8 +350,13 @@ class QuarterlyRollup(models.Model):
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     target = models.DecimalField(**VALUE, null=True)
+    expected = models.DecimalField(
+        **VALUE, null=True, help_text="The target phased to date: the whole target once the quarter ended."
+    )
     actual = models.DecimalField(**VALUE, null=True)
-    attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    attainment = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, help_text="Actual against the target to date."
+    )
     credited = models.DecimalField(
         max_digits=12, decimal_places=4, null=True, verbose_name="credited attainment"
     )

@@ -16,8 +16,8 @@ from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
 from capabilities.charts import FONT
 from core.exceptions import InvalidTransitionError, StaleVersionError
-from metrics import selectors, services, tasks
-from metrics.models import KPI, ChurnPolicy, KPITarget, QuarterlyRollup, RollupRun, TargetAdjustment
+from metrics import engine, services, tasks
+from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
@@ -37,16 +37,12 @@ def default_quarter(fiscal_year: int) -> int:
 
 def trend(plan, kpi: KPI) -> dict:
     """Target vs actual by fiscal month for the plan's unit: the seasonality shows in the targets."""
-    periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
-    targets = dict(
-        KPITarget.objects.filter(
-            kpi=kpi, org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year
-        ).values_list("period", "value")
-    )
-    actual = [selectors.actual_value(kpi, plan.org_unit, None, p.start, p.end) for p in periods]
-    months = [p.label for p in periods]
-    target_line = [float(targets[p.period]) if p.period in targets else None for p in periods]
-    actual_line = [float(a) if a is not None else None for a in actual]
+    monthly = engine.fiscal_months(plan.fiscal_year)
+    results = engine.evaluate(kpis=[kpi], windows=monthly, units=[plan.org_unit])
+    answers = [results.get(kpi, m, unit=plan.org_unit) for m in monthly]
+    months = [m.label for m in monthly]
+    target_line = [float(a.target) if a.target is not None else None for a in answers]
+    actual_line = [float(a.actual) if a.actual is not None else None for a in answers]
     layout = {
         "font": FONT,
         "height": 280,

@@ -5,12 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from metrics import calc, smart
-from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget
-from orgs.fiscal import FiscalPeriod
-from orgs.models import FiscalCalendar, OrgUnit, Seller
+from metrics import calc, engine, smart
+from metrics.models import KPI, ChurnPolicy, DataSource, KPITarget
+from orgs.models import FiscalCalendar, Seller
 from planning import calc as planning_calc
 from planning.models import Plan, SalesTarget
 
@@ -75,124 +74,6 @@ def readiness(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
         key=lambda r: (r.ready, not r.late, order.get(r.source.readiness if r.source else "", 2), r.kpi.name)
     )
     return rows
-
-
-# --- Values over a window ---------------------------------------------------------------------------------
-
-
-def _subject(unit: OrgUnit, seller: Seller | None) -> Q:
-    return Q(seller=seller) if seller is not None else Q(org_unit__path__startswith=unit.path)
-
-
-def _values(kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date) -> list[Decimal]:
-    return list(
-        Actual.objects.filter(_subject(unit, seller), kpi=kpi, date__gte=start, date__lte=end)
-        .order_by("date", "pk")
-        .values_list("value", flat=True)
-    )
-
-
-def actual_value(
-    kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date
-) -> Decimal | None:
-    """The KPI over [start, end]: its aggregation of the actuals, or Σ numerator ÷ Σ denominator."""
-    if kpi.aggregation == KPI.Aggregation.RATIO:
-        return calc.ratio(
-            _values(kpi.numerator, unit, seller, start, end),
-            _values(kpi.denominator, unit, seller, start, end),
-        )
-    return calc.aggregate(_values(kpi, unit, seller, start, end), kpi.aggregation)
-
-
-def target_value(
-    kpi: KPI, unit: OrgUnit, seller: Seller | None, fiscal_year: int, periods: list[int]
-) -> Decimal | None:
-    """The target over those fiscal months: summed for a summed KPI, the last month's otherwise."""
-    targets = dict(
-        KPITarget.objects.filter(
-            kpi=kpi, org_unit=seller.org_unit if seller else unit, seller=seller, fiscal_year=fiscal_year,
-            period__in=periods,
-        ).values_list("period", "value")
-    )  # fmt: skip
-    if not targets:
-        return None
-    if kpi.aggregation == KPI.Aggregation.SUM:
-        return sum(targets.values(), ZERO)
-    if kpi.aggregation == KPI.Aggregation.AVERAGE:
-        return sum(targets.values(), ZERO) / len(targets)
-    return targets[max(targets)]
-
-
-def first_and_last(kpi: KPI, unit: OrgUnit, seller: Seller | None, start: dt.date, end: dt.date):
-    """Dates of the first and last actual in the window (of either side of a ratio)."""
-    kpis = [kpi.numerator_id, kpi.denominator_id] if kpi.aggregation == KPI.Aggregation.RATIO else [kpi.pk]
-    found = Actual.objects.filter(
-        _subject(unit, seller), kpi_id__in=kpis, date__gte=start, date__lte=end
-    ).aggregate(first=Min("date"), last=Max("date"))
-    return found["first"], found["last"]
-
-
-@dataclass
-class Result:
-    kpi: KPI
-    label: str
-    actual: Decimal | None
-    target: Decimal | None
-    attainment: Decimal | None
-    status: str
-    coverage: Decimal
-    last_date: dt.date | None
-
-    @property
-    def partial(self) -> bool:
-        return self.actual is not None and self.coverage < 1
-
-
-def evaluate(
-    kpi: KPI,
-    unit: OrgUnit,
-    seller: Seller | None,
-    fiscal_year: int,
-    periods: list[FiscalPeriod],
-    *,
-    label: str = "",
-    today: dt.date | None = None,
-) -> Result:
-    """Attainment of a KPI over some fiscal months, flagged partial when data started inside them."""
-    start, end = periods[0].start, periods[-1].end
-    actual = actual_value(kpi, unit, seller, start, end)
-    target = target_value(kpi, unit, seller, fiscal_year, [p.period for p in periods])
-    attained = calc.attainment(actual, target, kpi.direction)
-    rules = FiscalCalendar.load().rules
-    first, last = first_and_last(kpi, unit, seller, start, end)
-    covered = calc.coverage(rules.period_of(first) if first else None, [p.period for p in periods])
-    stale = False
-    if today is not None and kpi.review_cadence and start <= today:
-        horizon = today - dt.timedelta(days=calc.STALE_AFTER_DAYS[kpi.review_cadence])
-        stale = last is None or last < horizon
-    return Result(
-        kpi,
-        label,
-        actual,
-        target,
-        attained,
-        calc.status(attained, kpi.alert_threshold, stale=stale),
-        covered,
-        last,
-    )
-
-
-def year_to_date(fiscal_year: int, today: dt.date) -> list[FiscalPeriod]:
-    """The fiscal months of the year that have closed by `today` (the running month's target is not due
-    yet); in the year's first month, that month. None before the year starts."""
-    begun = [p for p in FiscalCalendar.load().rules.periods(fiscal_year) if p.start <= today]
-    closed = [p for p in begun if p.end < today]
-    return closed or begun
-
-
-def quarters(fiscal_year: int) -> list[tuple[str, list[FiscalPeriod]]]:
-    periods = FiscalCalendar.load().rules.periods(fiscal_year)
-    return [(f"Q{q}", periods[(q - 1) * 3 : q * 3]) for q in range(1, 5)]
 
 
 def plan_kpis(plan: Plan) -> list[KPI]:
@@ -265,50 +146,39 @@ class SellerCredit:
 
 
 def seller_credits(plan: Plan, policy: ChurnPolicy | None, today: dt.date) -> list[SellerCredit]:
-    """Per seller of the unit: revenue to date against quota to date, and the credit after the allowance.
-    Quota is the seller's revenue targets, or their ramped monthly quota where none are set."""
+    """Per seller of the unit: revenue year to date against quota to date, and the credit after the
+    allowance, from the KPI engine. Quota is the seller's revenue targets to date, or their ramped
+    monthly quota over the months begun where none are set."""
     revenue = KPI.objects.filter(code="revenue").first()
-    periods = year_to_date(plan.fiscal_year, today)
-    if revenue is None or not periods:
+    window = engine.year_to_date(plan.fiscal_year, today)
+    if revenue is None or window is None:
         return []
-    rules = FiscalCalendar.load().rules
-    start, end = periods[0].start, periods[-1].end
     sellers = list(
-        Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path, start_date__lte=end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path, start_date__lte=window.end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=window.start))
         .select_related("org_unit")
         .order_by("name")
     )
-    actuals = dict(
-        Actual.objects.filter(kpi=revenue, seller__in=sellers, date__gte=start, date__lte=end)
-        .values_list("seller")
-        .annotate(total=Sum("value"))
-    )
-    quotas = dict(
-        KPITarget.objects.filter(
-            kpi=revenue,
-            seller__in=sellers,
-            fiscal_year=plan.fiscal_year,
-            period__in=[p.period for p in periods],
-        )
-        .values_list("seller")
-        .annotate(total=Sum("value"))
-    )
     allowance = policy.allowance if policy else ZERO
+    results = engine.evaluate(
+        kpis=[revenue], windows=[window], sellers=sellers, today=today, allowance=allowance
+    )
+    rules = FiscalCalendar.load().rules
     rows = []
     for seller in sellers:
-        quota = quotas.get(seller.pk)
+        result = results.get(revenue, window, seller=seller)
+        quota = result.expected
         if quota is None:
-            ramp = planning_calc.ramp_by_period(seller, rules, plan.fiscal_year)[: len(periods)]
+            ramp = planning_calc.ramp_by_period(seller, rules, plan.fiscal_year)[: len(window.periods)]
             quota = (sum(ramp, ZERO) * seller.monthly_quota).quantize(Decimal("0.01"))
-        actual = actuals.get(seller.pk, ZERO)
+        actual = result.actual or ZERO
         rows.append(
             SellerCredit(
                 seller,
                 quota,
                 actual,
-                calc.attainment(actual, quota, "higher"),
-                calc.credited_attainment(actual, quota, allowance),
+                calc.attainment(actual, quota, revenue.direction),
+                engine.credited(revenue, actual, quota, allowance),
             )
         )
     return rows

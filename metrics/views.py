@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
-from metrics import forms, importer, selectors, services, smart
+from metrics import engine, forms, importer, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -194,22 +195,19 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     kpis = selectors.plan_kpis(plan)
     all_kpis = list(KPI.objects.filter(active=True).order_by("name"))
     chosen = next((k for k in all_kpis if k.code == request.GET.get("kpi")), kpis[0] if kpis else None)
-    ytd = selectors.year_to_date(plan.fiscal_year, today)
-    quarter_windows = selectors.quarters(plan.fiscal_year)
-    rows = []
-    for kpi in kpis:
-        rows.append(
-            {
-                "kpi": kpi,
-                "ytd": selectors.evaluate(kpi, plan.org_unit, None, plan.fiscal_year, ytd, today=today)
-                if ytd
-                else None,
-                "quarters": [
-                    selectors.evaluate(kpi, plan.org_unit, None, plan.fiscal_year, periods, label=label)
-                    for label, periods in quarter_windows
-                ],
-            }
-        )
+    ytd = engine.year_to_date(plan.fiscal_year, today)
+    quarters = engine.quarters(plan.fiscal_year)
+    results = engine.evaluate(
+        kpis=kpis, windows=[w for w in [ytd, *quarters] if w], units=[plan.org_unit], today=today
+    )
+    rows = [
+        {
+            "kpi": kpi,
+            "ytd": results.get(kpi, ytd, unit=plan.org_unit) if ytd else None,
+            "quarters": [results.get(kpi, q, unit=plan.org_unit) for q in quarters],
+        }
+        for kpi in kpis
+    ]
     policy = ChurnPolicy.objects.filter(plan=plan).first()
     rules = FiscalCalendar.load().rules
     context = plan_context(request, plan, tab="metrics") | {
@@ -218,7 +216,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "all_kpis": all_kpis,
         "chosen": chosen,
         "periods": rules.periods(plan.fiscal_year),
-        "ytd_label": f"{ytd[0].label} – {ytd[-1].label}" if ytd else "",
+        "ytd_label": f"{date_format(ytd.start, 'j M Y')} – {date_format(ytd.end, 'j M Y')}" if ytd else "",
         "objectives": Objective.objects.filter(plan=plan).prefetch_related("kpis"),
         "policy": policy,
         "churn": selectors.churn(policy) if policy else None,
@@ -238,15 +236,11 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
             ).values_list("period", "value")
         )
         context["target_months"] = [targets.get(p.period, "") for p in context["periods"]]
-        base = chosen if chosen.aggregation != KPI.Aggregation.RATIO else None
-        context["actual_months"] = (
-            [
-                selectors.actual_value(base, plan.org_unit, None, p.start, p.end) if base else None
-                for p in context["periods"]
-            ]
-            if base
-            else []
-        )
+        context["actual_months"] = []
+        if chosen.aggregation != KPI.Aggregation.RATIO:
+            monthly = engine.fiscal_months(plan.fiscal_year)
+            found = engine.evaluate(kpis=[chosen], windows=monthly, units=[plan.org_unit], today=today)
+            context["actual_months"] = [found.get(chosen, m, unit=plan.org_unit).actual for m in monthly]
     return render(request, "metrics/plan.html", context)
 
 

@@ -14,6 +14,7 @@ from budgets import selectors as budget_selectors
 from budgets.models import Budget
 from capabilities import selectors as capability_selectors
 from core.models import AuditEntry
+from metrics import engine
 from metrics import selectors as metric_selectors
 from metrics.models import ChurnPolicy, QuarterlyRollup
 from onepager import svg
@@ -161,33 +162,29 @@ def _budget(plan: Plan) -> dict | None:
 
 
 def _kpis(plan: Plan) -> list[dict]:
-    """The plan's KPIs with year-to-date target, attainment credited by the churn allowance, status."""
+    """The plan's KPIs year to date (the whole year's targets before it starts), from the KPI engine:
+    target to date, actual, attainment, credited by the churn allowance, status."""
     today = timezone.localdate()
-    periods = metric_selectors.year_to_date(plan.fiscal_year, today)
+    window = engine.year_to_date(plan.fiscal_year, today) or engine.year(plan.fiscal_year)
     policy = ChurnPolicy.objects.filter(plan=plan).first()
+    kpis = metric_selectors.plan_kpis(plan)
+    results = engine.evaluate(
+        kpis=kpis,
+        windows=[window],
+        units=[plan.org_unit],
+        today=today,
+        allowance=policy.allowance if policy else None,
+    )
     rows = []
-    for kpi in metric_selectors.plan_kpis(plan):
-        if periods:
-            result = metric_selectors.evaluate(
-                kpi, plan.org_unit, None, plan.fiscal_year, periods, today=today
-            )
-        else:
-            annual = metric_selectors.target_value(
-                kpi, plan.org_unit, None, plan.fiscal_year, list(range(1, 13))
-            )
-            result = metric_selectors.Result(kpi, "", None, annual, None, "not_started", Decimal("0"), None)
-        credited = None
-        if policy and result.actual is not None and result.target and kpi.unit == "currency":
-            from metrics import calc
-
-            credited = calc.credited_attainment(result.actual, result.target, policy.allowance)
+    for kpi in kpis:
+        result = results.get(kpi, window, unit=plan.org_unit)
         rows.append(
             {
                 "kpi": kpi,
-                "target": result.target,
+                "target": result.target if result.status == "not_started" else result.expected,
                 "actual": result.actual,
                 "attainment": result.attainment,
-                "credited": credited,
+                "credited": result.credited,
                 "status": result.status,
                 "partial": result.partial,
             }

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from metrics import calc, selectors
+from metrics import calc, engine
 from metrics.models import KPI, Actual, KPITarget
 from orgs.models import FiscalCalendar
 
@@ -56,15 +56,12 @@ def test_the_ratio_kpi_over_two_months_from_stored_actuals(org, conversion):
         day = rules.period(2028, period).start
         Actual.objects.create(kpi=kpis["deals-won"], org_unit=org.team_a1, date=day, value=D(won))
         Actual.objects.create(kpi=kpis["leads"], org_unit=org.team_a1, date=day, value=D(leads))
-    periods = rules.periods(2028)[:2]
-    value = selectors.actual_value(
-        kpis["lead-conversion"], org.team_a1, None, periods[0].start, periods[1].end
-    )
-    assert value == D("0.25")
+    window = engine.months(rules.periods(2028)[:2], "Jan–Feb")
+    conversion = kpis["lead-conversion"]
+    found = engine.evaluate(kpis=[conversion], windows=[window], units=[org.team_a1, org.region_a])
+    assert found.get(conversion, window, unit=org.team_a1).actual == D("0.25")
     # the region sees its teams' rows summed the same way
-    assert selectors.actual_value(
-        kpis["lead-conversion"], org.region_a, None, periods[0].start, periods[1].end
-    ) == D("0.25")
+    assert found.get(conversion, window, unit=org.region_a).actual == D("0.25")
 
 
 def test_a_kpi_first_collected_in_month_5_shows_q2_as_partial_with_its_share(org):
@@ -78,26 +75,27 @@ def test_a_kpi_first_collected_in_month_5_shows_q2_as_partial_with_its_share(org
         Actual.objects.create(
             kpi=calls, org_unit=org.team_a1, date=rules.period(2028, period).start, value=D("120")
         )
-    quarters = dict(selectors.quarters(2028))
-    q2 = selectors.evaluate(calls, org.team_a1, None, 2028, quarters["Q2"], label="Q2")
+    quarters = engine.quarters(2028)
+    found = engine.evaluate(kpis=[calls], windows=quarters, units=[org.team_a1], today=dt.date(2029, 1, 15))
+    q1, q2, q3, _ = (found.get(calls, q, unit=org.team_a1) for q in quarters)
     assert q2.partial and q2.coverage == D("0.6667")  # months 5 and 6 of 4–6
     assert (q2.actual, q2.target, q2.attainment) == (D("240"), D("300"), D("0.8000"))
-    q3 = selectors.evaluate(calls, org.team_a1, None, 2028, quarters["Q3"], label="Q3")
     assert q3.actual is None and not q3.partial
-    q1 = selectors.evaluate(calls, org.team_a1, None, 2028, quarters["Q1"], label="Q1")
-    assert q1.coverage == 0 and q1.status == "no_data"
+    assert q1.coverage == 0 and q1.actual is None and q1.status == "stale"  # nothing arrived in Q1
 
 
 def test_stale_when_no_actual_within_the_cadence(org):
     rules = FiscalCalendar.load().rules
-    revenue = KPI.objects.get(code="revenue")  # monthly cadence
+    revenue = KPI.objects.get(code="revenue")  # monthly cadence: stale after 35 days
     Actual.objects.create(kpi=revenue, org_unit=org.team_a1, date=dt.date(2028, 1, 15), value=D("1"))
-    periods = rules.periods(2028)[:6]
-    assert (
-        selectors.evaluate(revenue, org.team_a1, None, 2028, periods, today=dt.date(2028, 2, 10)).status
-        != "stale"
-    )
-    assert (
-        selectors.evaluate(revenue, org.team_a1, None, 2028, periods, today=dt.date(2028, 4, 1)).status
-        == "stale"
-    )
+    window = engine.months(rules.periods(2028)[:6], "H1")
+
+    def status(today):
+        return (
+            engine.evaluate(kpis=[revenue], windows=[window], units=[org.team_a1], today=today)
+            .get(revenue, window, unit=org.team_a1)
+            .status
+        )
+
+    assert status(dt.date(2028, 2, 10)) != "stale"  # 26 days after the last actual
+    assert status(dt.date(2028, 4, 1)) == "stale"  # 77 days

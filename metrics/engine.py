@@ -1,0 +1,423 @@
+"""The one KPI engine: actual, target, attainment, credited attainment, pace, status, staleness and
+coverage of any KPI for any org unit or seller over any window (fiscal month, quarter, year to date, a
+date range). The metrics tab, the attainment API, the QBR rollup (which stores these answers), the
+dashboards and the one-pager all read it; nothing else computes these figures.
+
+What each aggregation means across a subtree and a window (DESIGN, Step 4):
+- sum: Σ of every row under the subject in the window;
+- average: the mean of every row under the subject in the window (never a mean of the children's means);
+- last value: each seller's (or, for rows without a seller, each unit's own) latest value in the window,
+  summed across sellers and units, like a stock;
+- ratio: Σ numerator ÷ Σ denominator of the rows under the subject.
+
+A unit's figures cover its whole subtree; a seller's are the seller's own rows wherever they were booked.
+Targets are the subject's own (a parent's target is set, not summed from its children).
+
+Set-wise: one grouped read of the actuals (a few aggregates per window as columns), one read per window
+of the latest rows of last-value KPIs (only when there are such KPIs), one read of the units and one of
+the targets, whatever the number of KPIs, units and sellers.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Window as Over
+from django.utils import timezone
+
+from metrics import calc
+from metrics.models import KPI, Actual, KPITarget
+from orgs.fiscal import FiscalPeriod, FiscalYearRules
+from orgs.models import FiscalCalendar, OrgUnit, Seller
+
+UNIT, SELLER = "unit", "seller"
+ZERO = Decimal("0")
+Subject = tuple[str, int]
+
+
+# --- Windows ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days from `start` to `end` inside one fiscal year, and the fiscal months they touch."""
+
+    label: str
+    fiscal_year: int
+    start: dt.date
+    end: dt.date
+    periods: tuple[FiscalPeriod, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def begun(self, today: dt.date) -> bool:
+        return self.start <= today
+
+    def in_progress(self, today: dt.date) -> bool:
+        return self.start <= today < self.end
+
+
+def _rules(rules: FiscalYearRules | None) -> FiscalYearRules:
+    return rules or FiscalCalendar.load().rules
+
+
+def date_range(start: dt.date, end: dt.date, *, label: str = "", rules: FiscalYearRules | None = None):
+    """The days from `start` to `end`, which must lie in one fiscal year."""
+    rules = _rules(rules)
+    year = rules.fiscal_year_of(start)
+    if end < start or rules.fiscal_year_of(end) != year:
+        raise ValueError("A window runs forwards inside one fiscal year.")
+    periods = tuple(p for p in rules.periods(year) if p.start <= end and p.end >= start)
+    return Window(label or f"{start:%d %b %Y} – {end:%d %b %Y}", year, start, end, periods)
+
+
+def months(periods: Sequence[FiscalPeriod], label: str) -> Window:
+    return Window(label, periods[0].fiscal_year, periods[0].start, periods[-1].end, tuple(periods))
+
+
+def month(fiscal_year: int, period: int, *, rules: FiscalYearRules | None = None) -> Window:
+    found = _rules(rules).period(fiscal_year, period)
+    return months([found], found.label)
+
+
+def fiscal_months(fiscal_year: int, *, rules: FiscalYearRules | None = None) -> list[Window]:
+    return [months([p], p.label) for p in _rules(rules).periods(fiscal_year)]
+
+
+def quarter(fiscal_year: int, q: int, *, rules: FiscalYearRules | None = None) -> Window:
+    return months(_rules(rules).periods(fiscal_year)[(q - 1) * 3 : q * 3], f"Q{q}")
+
+
+def quarters(fiscal_year: int, *, rules: FiscalYearRules | None = None) -> list[Window]:
+    rules = _rules(rules)
+    return [quarter(fiscal_year, q, rules=rules) for q in range(1, 5)]
+
+
+def year(fiscal_year: int, *, rules: FiscalYearRules | None = None) -> Window:
+    return months(_rules(rules).periods(fiscal_year), FiscalYearRules.label(fiscal_year))
+
+
+def year_to_date(fiscal_year: int, today: dt.date, *, rules: FiscalYearRules | None = None) -> Window | None:
+    """From the year's first day to `today` (the whole year once it has ended); None before it starts."""
+    rules = _rules(rules)
+    start, end = rules.year_range(fiscal_year)
+    if today < start:
+        return None
+    return date_range(start, min(today, end), label="YTD", rules=rules)
+
+
+# --- Answers ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    kpi: KPI
+    subject: Subject
+    window: Window
+    actual: Decimal | None
+    target: Decimal | None  # for the whole window
+    expected: Decimal | None  # the phased target to date: the whole target once the window has ended
+    attainment: Decimal | None  # against the target to date
+    credited: Decimal | None
+    pace: Decimal | None  # the window's projected total at the current rate
+    status: str
+    coverage: Decimal
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+    @property
+    def label(self) -> str:
+        return self.window.label
+
+    @property
+    def partial(self) -> bool:
+        return self.actual is not None and self.coverage < 1
+
+    @property
+    def stale(self) -> bool:
+        return self.status == "stale"
+
+
+@dataclass
+class Results:
+    answers: dict[tuple[int, Subject, str], Result] = field(default_factory=dict)
+
+    def get(
+        self, kpi: KPI, window: Window | str, *, unit: OrgUnit | None = None, seller: Seller | None = None
+    ) -> Result:
+        subject = (SELLER, seller.pk) if seller is not None else (UNIT, unit.pk)
+        return self.answers[kpi.pk, subject, window if isinstance(window, str) else window.label]
+
+    def __iter__(self):
+        return iter(self.answers.values())
+
+
+# --- The rules, each written once ---------------------------------------------------------------------
+
+
+def stale(kpi: KPI, last: dt.date | None, window: Window, today: dt.date) -> bool:
+    """No actual within the KPI's review cadence of the window's end (or of today, inside it)."""
+    if not kpi.review_cadence or not window.begun(today):
+        return False
+    return calc.is_stale(last, kpi.review_cadence, min(today, window.end))
+
+
+def _share(period: FiscalPeriod, start: dt.date, end: dt.date) -> Decimal:
+    """The part of a fiscal month that lies between `start` and `end`."""
+    overlap = (min(period.end, end) - max(period.start, start)).days + 1
+    return Decimal(max(overlap, 0)) / ((period.end - period.start).days + 1)
+
+
+def target_over(kpi: KPI, monthly: dict[int, Decimal], window: Window, end: dt.date) -> Decimal | None:
+    """The subject's monthly targets over the window's days to `end`: a summed KPI takes each month's
+    target pro rata to its days in the window; an average the months' mean; a last value or a ratio the
+    latest month's."""
+    periods = [p for p in window.periods if p.period in monthly and p.start <= end]
+    if not periods:
+        return None
+    if kpi.aggregation == KPI.Aggregation.SUM:
+        return sum((monthly[p.period] * _share(p, window.start, end) for p in periods), ZERO)
+    if kpi.aggregation == KPI.Aggregation.AVERAGE:
+        return sum((monthly[p.period] for p in periods), ZERO) / len(periods)
+    return monthly[periods[-1].period]
+
+
+def pace(kpi: KPI, actual: Decimal | None, window: Window, today: dt.date) -> Decimal | None:
+    """A summed KPI's projected window total: actual to date × days in window ÷ days elapsed."""
+    if actual is None or kpi.aggregation != KPI.Aggregation.SUM or not window.in_progress(today):
+        return actual
+    return actual * window.days / ((today - window.start).days + 1)
+
+
+def credited(kpi: KPI, actual: Decimal | None, quota: Decimal | None, allowance: Decimal | None):
+    """Attainment after the churn allowance, for money KPIs that add up (revenue, bookings)."""
+    if allowance is None or actual is None or not quota:
+        return None
+    if kpi.aggregation != KPI.Aggregation.SUM or kpi.unit != KPI.Unit.CURRENCY:
+        return None
+    return calc.credited_attainment(actual, quota, allowance)
+
+
+# --- Reading the rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Figures:
+    """What the rows under one subject add up to in one window, for one KPI."""
+
+    total: Decimal = ZERO
+    count: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+    latest: dict[tuple, tuple[dt.date, Decimal]] = field(default_factory=dict)  # last-value members
+
+    def add(self, total, count: int, first: dt.date | None, last: dt.date | None) -> None:
+        self.total += total or ZERO
+        self.count += count
+        if first is not None and (self.first is None or first < self.first):
+            self.first = first
+        if last is not None and (self.last is None or last > self.last):
+            self.last = last
+
+    def keep_latest(self, member: tuple, day: dt.date, value: Decimal) -> None:
+        if member not in self.latest or day > self.latest[member][0]:
+            self.latest[member] = (day, value)
+
+
+def _aggregates(windows: Sequence[Window], year_starts: dict[int, dt.date]) -> dict:
+    """Per window: its sum and row count, and the first and last data dates of its fiscal year up to its
+    end (coverage and staleness look back to the year's start)."""
+    columns = {}
+    for i, w in enumerate(windows):
+        inside = Q(date__gte=w.start, date__lte=w.end)
+        so_far = Q(date__gte=year_starts[w.fiscal_year], date__lte=w.end)
+        columns |= {
+            f"s{i}": Sum("value", filter=inside),
+            f"n{i}": Count("pk", filter=inside),
+            f"f{i}": Min("date", filter=so_far),
+            f"l{i}": Max("date", filter=so_far),
+        }
+    return columns
+
+
+class _Scope:
+    """The units and sellers asked about, and which of them each stored row counts for."""
+
+    def __init__(self, units: Iterable[OrgUnit], sellers: Iterable[Seller]):
+        self.units = {u.pk: u for u in units}
+        self.sellers = {s.pk for s in sellers}
+        tops = [u for u in self.units.values() if not set(u.ancestor_ids) & set(self.units)]
+        self.q = Q(pk__in=[])
+        for unit in tops:
+            self.q |= Q(org_unit__path__startswith=unit.path)
+        if self.sellers:
+            self.q |= Q(seller_id__in=self.sellers)
+        # Units under the tops: a row's unit counts for each unit asked about on its path.
+        self._counts_for: dict[int, list[int]] = {}
+        if tops:
+            paths = Q(pk__in=[])
+            for unit in tops:
+                paths |= Q(path__startswith=unit.path)
+            for pk, path in OrgUnit.objects.filter(paths).values_list("pk", "path"):
+                on_path = [int(part) for part in path.strip("/").split("/")]
+                self._counts_for[pk] = [a for a in on_path if a in self.units]
+
+    def subjects(self, unit_id: int, seller_id: int | None) -> list[Subject]:
+        found: list[Subject] = [(UNIT, a) for a in self._counts_for.get(unit_id, [])]
+        if seller_id is not None and seller_id in self.sellers:
+            found.append((SELLER, seller_id))
+        return found
+
+
+def _read_actuals(kpi_ids, windows, scope: _Scope, rules) -> dict[tuple, _Figures]:
+    """(kpi id, subject, window index) → figures, from one grouped read."""
+    year_starts = {w.fiscal_year: rules.year_range(w.fiscal_year)[0] for w in windows}
+    figures: dict[tuple, _Figures] = defaultdict(_Figures)
+    rows = (
+        Actual.objects.filter(scope.q, kpi_id__in=kpi_ids)
+        .filter(date__gte=min(year_starts.values()), date__lte=max(w.end for w in windows))
+        .values("kpi_id", "org_unit_id", "seller_id")
+        .annotate(**_aggregates(windows, year_starts))
+        .order_by()
+    )
+    for row in rows:
+        subjects = scope.subjects(row["org_unit_id"], row["seller_id"])
+        for i in range(len(windows)):
+            if row[f"f{i}"] is None:
+                continue
+            for subject in subjects:
+                figures[row["kpi_id"], subject, i].add(row[f"s{i}"], row[f"n{i}"], row[f"f{i}"], row[f"l{i}"])
+    return figures
+
+
+def _read_latest(kpi_ids, windows, scope: _Scope, figures: dict[tuple, _Figures]) -> None:
+    """Each seller's (or seller-less unit's) latest row in each window, for last-value KPIs."""
+    if not kpi_ids:
+        return
+    for i, w in enumerate(windows):
+        latest = (
+            Actual.objects.filter(scope.q, kpi_id__in=kpi_ids, date__gte=w.start, date__lte=w.end)
+            .annotate(newest=Over(Max("date"), partition_by=[F("kpi_id"), F("org_unit_id"), F("seller_id")]))
+            .filter(date=F("newest"))
+            .values_list("kpi_id", "org_unit_id", "seller_id", "date", "value")
+        )
+        for kpi_id, unit_id, seller_id, day, value in latest:
+            member = (SELLER, seller_id) if seller_id is not None else (UNIT, unit_id)
+            for subject in scope.subjects(unit_id, seller_id):
+                figures[kpi_id, subject, i].keep_latest(member, day, value)
+
+
+def _read_targets(kpi_ids, windows, scope: _Scope) -> dict[tuple, dict[int, Decimal]]:
+    """(kpi id, subject, fiscal year) → {fiscal month: target} for the subjects' own targets."""
+    owners = Q(seller__isnull=True, org_unit_id__in=list(scope.units))
+    if scope.sellers:
+        owners |= Q(seller_id__in=scope.sellers)
+    rows = KPITarget.objects.filter(
+        owners,
+        kpi_id__in=kpi_ids,
+        fiscal_year__in={w.fiscal_year for w in windows},
+        period__in={p.period for w in windows for p in w.periods},
+    ).values_list("kpi_id", "org_unit_id", "seller_id", "fiscal_year", "period", "value")
+    targets: dict[tuple, dict[int, Decimal]] = defaultdict(dict)
+    for kpi_id, unit_id, seller_id, fiscal_year, period, value in rows:
+        subject = (SELLER, seller_id) if seller_id is not None else (UNIT, unit_id)
+        targets[kpi_id, subject, fiscal_year][period] = value
+    return targets
+
+
+# --- The engine -------------------------------------------------------------------------------------------
+
+
+def evaluate(
+    *,
+    kpis: Iterable[KPI],
+    windows: Sequence[Window],
+    units: Iterable[OrgUnit] = (),
+    sellers: Iterable[Seller] = (),
+    today: dt.date | None = None,
+    allowance: Decimal | None = None,
+) -> Results:
+    """Every figure of every KPI for every unit (its subtree) and seller over every window.
+    `allowance` is the churn allowance in percent that credited attainment uses (None: no credit)."""
+    today = today or timezone.localdate()
+    kpis = list(kpis)
+    units, sellers = list(units), list(sellers)
+    results = Results()
+    if not kpis or not windows or not (units or sellers):
+        return results
+    rules = FiscalCalendar.load().rules
+    scope = _Scope(units, sellers)
+    sides = {k.pk: _sides(k) for k in kpis}
+    read = {pk for ids in sides.values() for pk in ids}
+    figures = _read_actuals(read, windows, scope, rules)
+    last_kind = {k.pk for k in kpis if k.aggregation == KPI.Aggregation.LAST}
+    _read_latest(last_kind, windows, scope, figures)
+    targets = _read_targets([k.pk for k in kpis], windows, scope)
+    subjects = [(UNIT, u.pk) for u in units] + [(SELLER, s.pk) for s in sellers]
+    for kpi in kpis:
+        for subject in subjects:
+            for i, window in enumerate(windows):
+                own = [figures.get((side, subject, i)) for side in sides[kpi.pk]]
+                monthly = targets.get((kpi.pk, subject, window.fiscal_year), {})
+                results.answers[kpi.pk, subject, window.label] = _answer(
+                    kpi, subject, window, own, monthly, today, allowance, rules
+                )
+    return results
+
+
+def _sides(kpi: KPI) -> list[int]:
+    if kpi.aggregation == KPI.Aggregation.RATIO:
+        return [kpi.numerator_id, kpi.denominator_id]
+    return [kpi.pk]
+
+
+def _actual(kpi: KPI, own: list[_Figures | None]) -> Decimal | None:
+    if kpi.aggregation == KPI.Aggregation.RATIO:
+        numerator, denominator = own
+        if not (numerator and numerator.count) and not (denominator and denominator.count):
+            return None
+        return calc.ratio(
+            [numerator.total if numerator else ZERO], [denominator.total if denominator else ZERO]
+        )
+    figures = own[0]
+    if figures is None or not figures.count:
+        return None
+    if kpi.aggregation == KPI.Aggregation.AVERAGE:
+        return figures.total / figures.count
+    if kpi.aggregation == KPI.Aggregation.LAST:
+        return sum((value for _, value in figures.latest.values()), ZERO)
+    return figures.total
+
+
+def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Result:
+    actual = _actual(kpi, own)
+    first = min((f.first for f in own if f and f.first), default=None)
+    last = max((f.last for f in own if f and f.last), default=None)
+    target = target_over(kpi, monthly, window, window.end)
+    expected = target_over(kpi, monthly, window, min(today, window.end)) if window.begun(today) else None
+    attained = calc.attainment(actual, expected, kpi.direction)
+    status = "not_started"
+    if window.begun(today):
+        late = stale(kpi, last, window, today)
+        status = calc.status(attained, kpi.alert_threshold, stale=late, has_target=target is not None)
+    covered = calc.coverage(rules.period_of(first) if first else None, [p.period for p in window.periods])
+    return Result(
+        kpi=kpi,
+        subject=subject,
+        window=window,
+        actual=actual,
+        target=target,
+        expected=expected,
+        attainment=attained,
+        credited=credited(kpi, actual, expected, allowance),
+        pace=pace(kpi, actual, window, today),
+        status=status,
+        coverage=covered,
+        first_date=first,
+        last_date=last,
+    )
