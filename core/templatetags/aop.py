@@ -1,14 +1,16 @@
 """Formatting used on every page: money, numbers, status badges."""
 
+import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
@@ -68,33 +70,144 @@ def status_badge(status: str, label: str) -> str:
     return format_html('<span class="badge badge-{}">{}</span>', STATUS_TONES.get(status, "neutral"), label)
 
 
+# --- History: each change of an audit entry in words -------------------------------------------------
+# `AuditEntry.changes` is {field: [before, after]} as core.services.jsonable stored it: foreign keys as the
+# related row's name, relation sets as lists of names, decimals and dates as ISO text. Services also record
+# changes under names that are not fields ("from", "one-page PDF", "Churn target P3").
+
+_ISO_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+NOTHING = "—"
+
+
 @register.filter
 def change_lines(entry) -> list[tuple[str, str, str]]:
-    """An audit entry's changes as (field label, before, after), in words a reader knows."""
-    model = entry.content_type.model_class()
-    lines = []
-    for name, (before, after) in entry.changes.items():
-        try:
-            field = model._meta.get_field(name) if model else None
-        except FieldDoesNotExist:
-            field = None
-        label = str(field.verbose_name).capitalize() if field else name.replace("_", " ").capitalize()
-        choices = {str(k): str(v) for k, v in field.flatchoices} if field and field.choices else {}
-        lines.append((label, _shown(before, choices), _shown(after, choices)))
-    return lines
+    """An audit entry's changes as (label, before, after) in words a reader knows; a relation set reads
+    (label, "", "Added: …; removed: …"). It never raises: what it does not know shows as name and values."""
+    try:
+        model = entry.content_type.model_class()
+        changes = entry.changes if isinstance(entry.changes, dict) else {"changes": [None, entry.changes]}
+    except Exception:
+        return []
+    return [_change_line(model, str(name), change) for name, change in changes.items()]
 
 
-def _shown(value: object, choices: dict[str, str]) -> str:
+def _change_line(model, name: str, change: object) -> tuple[str, str, str]:
+    pair = isinstance(change, list | tuple) and len(change) == 2
+    before, after = change if pair else (None, change)
+    try:
+        field = _field(model, name)
+        if field is None:
+            return _first_upper(name.replace("_", " ")), _plain(before), _plain(after)
+        if (field.many_to_many or field.one_to_many) and isinstance(after, list):
+            return _field_label(field), "", _set_change(before or [], after)
+        return _field_label(field), _field_value(field, before), _field_value(field, after)
+    except Exception:  # a shape no service writes today: show it rather than fail the page
+        return name, str(before), str(after)
+
+
+def _field(model, name: str):
+    try:
+        return model._meta.get_field(name) if model else None
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_label(field) -> str:
+    """A field's verbose name; a reverse relation's is the related model's (plural when it is a set)."""
+    if not field.auto_created or field.concrete:
+        return _first_upper(str(field.verbose_name))
+    meta = field.related_model._meta
+    return _first_upper(
+        str(meta.verbose_name_plural if field.many_to_many or field.one_to_many else meta.verbose_name)
+    )
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _set_change(before: list, after: list) -> str:
+    """['Win rate'] → ['Churn']: 'Added: Churn; removed: Win rate'."""
+    added = [str(n) for n in after if n not in before]
+    removed = [str(n) for n in before if n not in after]
+    parts = [
+        f"{verb}: {', '.join(names)}" for verb, names in (("added", added), ("removed", removed)) if names
+    ]
+    return _first_upper("; ".join(parts) or "no change")
+
+
+def _field_value(field, value: object) -> str:
     if value is None or value == "":
-        return "—"
+        return NOTHING
+    if field.is_relation:
+        return f"#{value}" if isinstance(value, int) else _plain(value)  # the admin stores a key's id
+    if field.choices:
+        return {str(k): str(v) for k, v in field.flatchoices}.get(str(value), _plain(value))
+    if isinstance(field, models.BooleanField):
+        return _yes_no(value)
+    if isinstance(field, models.DecimalField | models.FloatField):
+        return _decimal(value)
+    if isinstance(field, models.DateTimeField):
+        return _moment(value)
+    if isinstance(field, models.DateField):
+        return _day(value)
+    return str(value) if isinstance(value, str | int) else _plain(value)
+
+
+def _plain(value: object) -> str:
+    """A value of unknown kind: lists and mappings spelled out, ISO dates and decimals recognised."""
+    if value is None or value == "" or value == [] or value == {}:
+        return NOTHING
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     text = str(value)
-    if text in choices:
-        return choices[text]
+    if _ISO_DECIMAL.match(text):
+        return _decimal(text)
     if _ISO_DATETIME.match(text):
-        moment = parse_datetime(text)
-        if moment is not None:
-            return date_format(timezone.localtime(moment), "j M Y, H:i")
+        return _moment(text)
+    if _parse_day(text):
+        return _day(text)
     return text
+
+
+def _yes_no(value: object) -> str:
+    return ("Yes" if value else "No") if isinstance(value, bool) else str(value)
+
+
+def _decimal(value: object) -> str:
+    """385750.0000 → '385,750.00'; decimals beyond the cents stay when they say something (0.2345)."""
+    try:
+        exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return number(value, max(2, -exponent)) if isinstance(exponent, int) else str(value)
+
+
+def _moment(value: object) -> str:
+    """'2026-03-01T14:05:00+00:00' → '1 Mar 2026, 14:05' (in the site's time zone)."""
+    moment = parse_datetime(str(value))
+    if moment is None:
+        return _day(value)
+    return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "j M Y, H:i")
+
+
+def _day(value: object) -> str:
+    """'2026-03-01' → '1 Mar 2026'."""
+    day = _parse_day(str(value))
+    if day is not None:
+        return date_format(day, "j M Y")
+    return _moment(value) if parse_datetime(str(value)) else str(value)
+
+
+def _parse_day(text: str) -> dt.date | None:
+    try:
+        return parse_date(text) if len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 @register.filter
