@@ -1,5 +1,6 @@
 """Reads of Step 2: the assessment beside the catalogue, ranked gaps, what is unaddressed, last year."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -8,6 +9,7 @@ from capabilities.models import CRITICALITY, Capability, CapabilityAssessment, I
 from planning.models import Plan
 
 HIGH = 3  # criticality from which an unfunded gap is flagged
+LEVELS = ("maturity", "target_maturity", "benchmark_maturity", "criticality")  # the sheet's selects
 
 # Reverse relations of ImprovementAction that fund it. Step 3 adds its budget lines in its AppConfig.ready.
 FUNDING: list[str] = []
@@ -59,6 +61,17 @@ class Row:
     capability: Capability
     assessment: CapabilityAssessment | None
     last_year: int | None
+    posted: Mapping[str, str] | None = None  # what a refused save sent, shown back in the row
+
+    @property
+    def saved(self) -> dict[str, int | None]:
+        """Each level as saved, None before the first save."""
+        return {name: getattr(self.assessment, name, None) for name in LEVELS}
+
+    @property
+    def typed(self) -> dict[str, str | None]:
+        """Each level as a refused save sent it, None when nothing was refused."""
+        return {name: self.posted.get(name) if self.posted else None for name in LEVELS}
 
     @property
     def change(self) -> int | None:

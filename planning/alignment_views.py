@@ -541,12 +541,19 @@ def _unit_field(units):
     return field
 
 
+def _readable_goal(user, goal_id: int) -> LongTermGoal:
+    """A goal of a unit the user reads or of a unit above one: the plans below show it (on their
+    Alignment tab) as where they are heading, so its page reads too."""
+    goal = get_object_or_404(LongTermGoal.objects.select_related("org_unit"), pk=goal_id)
+    if not OrgUnit.objects.visible_to(user).filter(path__startswith=goal.org_unit.path).exists():
+        raise Http404
+    return goal
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal = get_object_or_404(
-        LongTermGoal.objects.visible_to(request.user).select_related("org_unit"), pk=goal_id
-    )
+    goal = _readable_goal(request.user, goal_id)
     can_edit = permissions.has_role(request.user, goal.org_unit, permissions.CREATE_PLAN)
     form = forms.GoalForm(instance=goal)
     if request.method == "POST":
@@ -587,7 +594,9 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
             "form": form,
             "can_edit": can_edit,
             "milestones": milestones,
-            "objectives": goal.objectives.select_related("plan__org_unit").order_by("-plan__fiscal_year"),
+            "objectives": goal.objectives.visible_to(request.user)  # those of units the user reads
+            .select_related("plan__org_unit")
+            .order_by("-plan__fiscal_year"),
             "this_year": FiscalCalendar.load().rules.fiscal_year_of(timezone.localdate()),
         },
     )
