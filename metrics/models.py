@@ -364,7 +364,7 @@ class QuarterlyRollup(models.Model):
         max_digits=12, decimal_places=4, null=True, help_text="Attainment minus the previous quarter's."
     )
     pace = models.DecimalField(**VALUE, null=True, help_text="Projected quarter total at the current rate.")
-    status = models.CharField(max_length=10)
+    status = models.CharField(max_length=12)
     coverage = models.DecimalField(max_digits=5, decimal_places=4)
     last_date = models.DateField(null=True)
     computed_at = models.DateTimeField()
