@@ -97,13 +97,14 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
         | {"name": "Northwind bookings"},
     )
 
-    # Last year's team targets, so that this year's regions can cascade by prior-year share.
-    for plan in last_year.values():
-        amount = _round(targets.capacity(plan)[1].capacity * Decimal("0.8"))
-        _target(plan, admin, amount, [])
-
     def leader(unit: OrgUnit):
         return leader_of.get(unit.code) or leader_of.get(unit.parent.code if unit.parent else "", admin)
+
+    # Last year's team plans, aligned as this year's are, with targets this year's regions can cascade
+    # by prior-year share.
+    for code, plan in last_year.items():
+        amount = _round(targets.capacity(plan)[1].capacity * Decimal("0.8"))
+        _target(plan, admin, amount, _alignment(plan, leader(units[code]), goal, full=True))
 
     # This year's targets, bottom-up from capacity: a team aims at 85% of its ramped capacity; a parent's
     # target is what its children carry divided by the 10% buffer.
@@ -121,8 +122,8 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
         if unit.kind == OrgUnit.Kind.COMPANY:
             _target(plan, admin, Decimal("1200000"), [], name="Professional services")
 
-    for code in plans:
-        plan, unit = Plan.objects.get(pk=plans[code].pk), units[code]
+    for code, plan in [*plans.items(), *last_year.items()]:
+        plan, unit = Plan.objects.get(pk=plan.pk), units[code]
         services.plan_update(actor=leader(unit), plan=plan, version=plan.version, seasonality=profile)
         plan.refresh_from_db()
         method, level = {
@@ -169,6 +170,35 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             approve=state == "approved",
             comment="" if state == "approved" else "Below the pipeline we see; revisit the Q3 ramp.",
         )
+    _second_thoughts(plans["na-mid-market"], users["leader"])
+
+
+def _second_thoughts(plan: Plan, actor) -> None:
+    """Edits after the first draft, for the History tab: a risk added then removed, a strategy that now
+    serves a second objective (a link added), a risk re-rated."""
+    dropped = services.content_create(
+        actor=actor,
+        plan=plan,
+        model=Risk,
+        values={"title": "List-price change confuses renewals", "likelihood": 2, "impact": 2},
+    )
+    services.content_delete(actor=actor, instance=dropped, version=dropped.version)
+    objectives = list(Objective.objects.filter(plan=plan).order_by("pk"))
+    strategy = Strategy.objects.filter(plan=plan).order_by("pk").first()
+    services.content_update(
+        actor=actor,
+        instance=strategy,
+        version=strategy.version,
+        values={"description": strategy.description + " Finance first, healthcare from Q3."},
+        m2m={"objectives": objectives[:2]},
+    )
+    risk = Risk.objects.filter(plan=plan).order_by("pk").first()
+    services.content_update(
+        actor=actor,
+        instance=risk,
+        version=risk.version,
+        values={"likelihood": 4, "mitigation": risk.mitigation + " Two offers out already."},
+    )
 
 
 def _round(amount: Decimal) -> Decimal:

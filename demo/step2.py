@@ -35,13 +35,15 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             unit.parent.code if unit.parent else "", users["admin"]
         )
 
-    for code, plan in last_year.items():
-        for capability in catalogue:
-            _assess(plan, leader(units[code]), capability, rng.randint(1, 3), rng)
+    for code, plan in last_year.items():  # last year's roadmap, most of it done
+        saved = {c.name: _assess(plan, leader(units[code]), c, rng.randint(1, 3), rng) for c in catalogue}
+        _roadmap(plan, leader(units[code]), saved, status=ImprovementAction.Status.DONE)
     for code, plan in plans.items():
-        if units[code].kind != OrgUnit.Kind.TEAM:
-            continue
         actor = leader(units[code])
+        if units[code].kind != OrgUnit.Kind.TEAM:  # regions and the company assess themselves, no roadmap
+            for capability in catalogue:
+                _assess(plan, actor, capability, rng.randint(2, 3), rng)
+            continue
         prior = dict(
             plan.org_unit.plans.get(fiscal_year=plan.fiscal_year - 1).capability_assessments.values_list(
                 "capability__name", "maturity"
@@ -51,23 +53,29 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             c.name: _assess(plan, actor, c, min(5, prior.get(c.name, 2) + rng.choice([0, 0, 1])), rng)
             for c in catalogue
         }
-        initiative = Initiative.objects.filter(plan=plan).first()
-        for name, (title, owner, quarter, budget) in ACTIONS.items():
-            if code == "na-mid-market" and name == "Pipeline generation":
-                continue  # left open: the overview flags it
-            content_create(
-                actor=actor,
-                plan=plan,
-                model=ImprovementAction,
-                values={
-                    "assessment": saved[name],
-                    "title": title,
-                    "owner": owner,
-                    "quarter": quarter,
-                    "budget": budget,
-                    "initiative": initiative if name == "Pipeline generation" else None,
-                },
-            )
+        # na-mid-market leaves "Pipeline generation" open: the overview flags it.
+        _roadmap(plan, actor, saved, skip="Pipeline generation" if code == "na-mid-market" else "")
+
+
+def _roadmap(plan: Plan, actor, saved: dict, *, status: str = "planned", skip: str = "") -> None:
+    initiative = Initiative.objects.filter(plan=plan).first()
+    for name, (title, owner, quarter, budget) in ACTIONS.items():
+        if name == skip:
+            continue
+        content_create(
+            actor=actor,
+            plan=plan,
+            model=ImprovementAction,
+            values={
+                "assessment": saved[name],
+                "title": title,
+                "owner": owner,
+                "quarter": quarter,
+                "budget": budget,
+                "status": status,
+                "initiative": initiative if name == "Pipeline generation" else None,
+            },
+        )
 
 
 def _assess(plan: Plan, actor, capability: Capability, maturity: int, rng: random.Random):

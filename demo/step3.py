@@ -36,10 +36,10 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             months = [(monthly * Decimal(rng.uniform(0.8, 1.15))).quantize(Decimal("1")) for _ in range(9)]
             services.spend_set(actor=users["ops"], line=line, months=months + [Decimal("0")] * 3)
     for code, plan in plans.items():
-        if units[code].kind != OrgUnit.Kind.TEAM:
-            continue
         actor = leader(units[code])
         budget = _budget(plan, actor)
+        if units[code].kind != OrgUnit.Kind.TEAM:
+            continue  # regions and the company: their own lines, no moves yet
         line = {row.name: row for row in BudgetLine.objects.filter(budget=budget)}
         services.move_request(
             actor=actor,
@@ -73,7 +73,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             reason="Pilot a partner-sourced pipeline motion.",
             new_line={"name": "Partner pilot", "category": "programs", "expected_value": pilot * 5},
         )
-        services.move_request(  # above the approval threshold: waits for an executive
+        big = services.move_request(  # above the approval threshold: waits for an executive
             actor=actor,
             budget=budget,
             kind="reallocate",
@@ -82,6 +82,14 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             amount=Decimal("60000"),
             reason="Trade one open AE seat for a sales engineer and onboarding.",
         )
+        if code == "na-mid-market":  # the executive's two answers; the other teams' moves still wait
+            services.move_approve(
+                actor=users["exec"], move=big, comment="Agreed: onboarding is the bottleneck."
+            )
+        elif code == "apac-japan":
+            services.move_reject(
+                actor=users["exec"], move=big, comment="Keep the seat: Japan is under capacity for FY2028."
+            )
 
 
 def _budget(plan: Plan, actor):

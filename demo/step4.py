@@ -1,6 +1,6 @@
 """Step 4 of the demo: KPIs tied to objectives, a catalogue with SMART gaps left to fix, targets and
-actuals for the running fiscal year (one KPI collected only from month 5), churn policies, and two
-imports, one of them refused with its bad rows."""
+actuals for the running fiscal year (one KPI collected only from month 5, one whose feed stopped after
+month 4), next year's targets, churn policies, and two imports, one of them refused with its bad rows."""
 
 import csv
 import io
@@ -81,7 +81,14 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             "starting_arr": (total * Decimal("2.4")).quantize(Decimal("1000")),
         }
         services.churn_policy_save(actor=ops, plan=plan, version=None, values=policy)
+    # A second thought on one objective: lead conversion no longer measures it (a link removed).
+    objective = Objective.objects.filter(plan=plans["na-mid-market"]).order_by("pk").first()
+    services.objective_kpis_set(
+        actor=users["leader"], objective=objective, version=objective.version,
+        kpis=[kpis[c] for c in LINKS[0] if c != "lead-conversion"],
+    )  # fmt: skip
     _running_year(units, last_year, kpis, ops, rng)
+    _next_year(units, plans, kpis, ops)
     _imports(ops)
 
 
@@ -135,7 +142,27 @@ def _running_year(units, last_year: dict[str, Plan], kpis: dict, ops, rng: rando
             ]
             if period.period >= 5:  # the dialer sync went live in the fifth month
                 rows.append((kpis["calls-made"].pk, unit.pk, None, day, Decimal(rng.randint(1500, 2300))))
+        # E-mails sent, typed in by hand until the engagement platform's export broke after month 4:
+        # stale ever since (its review cadence is monthly).
+        services.targets_phase(**unit_year, kpi=kpis["emails-sent"], annual=Decimal(36000), profile=None)
+        sent = [Decimal(rng.randint(2600, 3400)) for _ in range(4)]
+        services.actuals_months_set(
+            actor=ops, kpi=kpis["emails-sent"], org_unit=unit, fiscal_year=2027, months=sent + [""] * 8
+        )
     importer.load(rows, source=Actual.Source.UPLOAD, batch=None)
+
+
+def _next_year(units, plans: dict[str, Plan], kpis: dict, ops) -> None:
+    """FY2028's targets for every team: revenue phased by the plan's seasonality profile, a win rate."""
+    for code, plan in plans.items():
+        unit = units[code]
+        if unit.kind != OrgUnit.Kind.TEAM:
+            continue
+        unit_year = {"actor": ops, "org_unit": unit, "seller": None, "fiscal_year": 2028}
+        plan = Plan.objects.select_related("seasonality").get(pk=plan.pk)
+        annual = plan_targets.target_total(plan)
+        services.targets_phase(**unit_year, kpi=kpis["revenue"], annual=annual, profile=plan.seasonality)
+        services.targets_phase(**unit_year, kpi=kpis["win-rate"], annual=Decimal("0.30"), profile=None)
 
 
 def _imports(ops) -> None:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import step1, step2, step3, step4
+from demo import step1, step2, step3, step4, step5
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath
 from planning.models import Plan
@@ -196,7 +196,7 @@ class Command(BaseCommand):
             "na-mid-market": "draft",
             "emea-ukie": "reopened",
             "emea-dach": "in_review",
-            "emea-nordics": "draft",
+            "emea-nordics": "sent_back",
             "apac-anz": "approved",
             "apac-japan": "draft",
         }
@@ -219,12 +219,22 @@ class Command(BaseCommand):
                 self._walk(Plan.objects.get(pk=last_year[code].pk), "approved", leader, executive)
             self._walk(Plan.objects.get(pk=plans[code].pk), season.get(code, "draft"), leader, executive)
         step4.reviews(units, users, last_year)
+        step5.seed(users, plans)
 
     def _walk(self, plan: Plan, goal: str, leader, executive) -> None:
         if goal == "draft":
             return
         plan = plan_transition(actor=leader, plan=plan, name="submit", version=plan.version)
         if goal == "in_review":
+            return
+        if goal == "sent_back":  # back to draft, with what to change
+            plan_transition(
+                actor=executive,
+                plan=plan,
+                name="send_back",
+                version=plan.version,
+                comment="Nordics pipeline coverage is 2.1×; show how you reach 3× before I approve.",
+            )
             return
         plan = plan_transition(actor=executive, plan=plan, name="approve", version=plan.version)
         if goal == "reopened":
