@@ -70,7 +70,7 @@ def grow(plan, people, *, kpis: int, teams: int, lines: int) -> None:
             for p in months
         )
     budget = plan.budget
-    for i in range(lines):
+    for _ in range(lines):
         budget_services.line_create(
             actor=people.leader,
             budget=budget,
