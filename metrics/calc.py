@@ -52,19 +52,6 @@ def growth_ceiling(annual_new_business: Decimal, annual_churn: Decimal) -> Decim
     return (Decimal(annual_new_business) / Decimal(annual_churn)).quantize(Decimal("0.01"))
 
 
-def aggregate(values: Sequence[Decimal], how: str) -> Decimal | None:
-    """Sum, average or last of a period's values (in date order); None when there are none."""
-    if not values:
-        return None
-    if how == "sum":
-        return sum(values, Decimal("0"))
-    if how == "average":
-        return sum(values, Decimal("0")) / len(values)
-    if how == "last":
-        return values[-1]
-    raise ValueError(f"Aggregate a ratio with ratio(), not {how!r}.")
-
-
 def ratio(numerators: Sequence[Decimal], denominators: Sequence[Decimal]) -> Decimal | None:
     """Σ numerator ÷ Σ denominator over the period: never the average of per-row ratios."""
     below = sum(denominators, Decimal("0"))

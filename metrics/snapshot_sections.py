@@ -1,20 +1,22 @@
 """What Step 4 contributes to a frozen revision: the plan's KPIs with their targets, and its churn policy."""
 
-from django.db.models import Sum
-
-from metrics.models import KPI, ChurnPolicy, KPITarget
+from metrics import engine
+from metrics.models import KPI, ChurnPolicy
 from planning.models import Plan
 
 
 def kpis(plan: Plan) -> list[dict]:
-    totals = dict(
-        KPITarget.objects.filter(org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year)
-        .values_list("kpi")
-        .annotate(total=Sum("value"))
-    )
-    linked = KPI.objects.filter(objectives__plan=plan).distinct().order_by("name")
+    """The linked KPIs with the year's target as the engine reads it (a sum for summed KPIs, never a sum
+    of percentages)."""
+    linked = list(KPI.objects.filter(objectives__plan=plan).distinct().order_by("name"))
+    year = engine.year(plan.fiscal_year)
+    found = engine.evaluate(kpis=linked, windows=[year], units=[plan.org_unit])
     return [
-        {"KPI": k.name, "Aggregation": k.get_aggregation_display(), "Annual target": totals.get(k.pk)}
+        {
+            "KPI": k.name,
+            "Aggregation": k.get_aggregation_display(),
+            "Annual target": found.get(k, year, unit=plan.org_unit).target,
+        }
         for k in linked
     ]
 
