@@ -9,6 +9,7 @@ and the first object's detail (and the detail's GET actions) the role may read.
 
 import inspect
 import io
+import traceback
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpResponseBase
 from django.template.base import Node
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
@@ -116,7 +118,9 @@ class Crawl:
             ):
                 self.downloads[route] = self.downloads.get(route, 0) + 1
 
-    def open(self, url: str, referrer: str, offered: bool, hx: bool = False, **headers) -> object:
+    def open(
+        self, url: str, referrer: str, offered: bool, hx: bool = False, **headers: str
+    ) -> HttpResponseBase | None:
         self.opened += 1
         before = len(self.missing.found)
         if hx:
@@ -124,7 +128,7 @@ class Crawl:
         try:
             response = self.client.get(url, **headers)
         except Exception as error:  # the test client re-raises what the view raised
-            self.failures.append(f"{url} (from {referrer}) raised {error!r}")
+            self.failures.append(f"{url} (from {referrer}) raised {error!r} at {_where(error)}")
             return None
         where = f"{url} (from {referrer})"
         if response.status_code >= 500:
@@ -141,6 +145,13 @@ class Crawl:
             for link, is_hx in parser.found:
                 self.offer(link, referrer=url, hx=is_hx)
         return response
+
+
+def _where(error: Exception) -> str:
+    """The innermost frame of the project's own code in the traceback: file, line and function."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if "site-packages" not in f.filename] or frames
+    return f"{ours[-1].filename}:{ours[-1].lineno} in {ours[-1].name}"
 
 
 def _route(url: str) -> str:
