@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from core.exceptions import InvalidTransitionError
 from core.models import AuditEntry
@@ -33,10 +34,24 @@ def _check_ratio(values: dict, kpi: KPI | None = None) -> None:
             raise ValidationError({"numerator": "A ratio KPI needs a numerator KPI and a denominator KPI."})
         if numerator == denominator or kpi is not None and kpi.pk in (numerator.pk, denominator.pk):
             raise ValidationError({"denominator": "Numerator and denominator are two other, different KPIs."})
-        if KPI.Aggregation.RATIO in (numerator.aggregation, denominator.aggregation):
-            raise ValidationError({"numerator": "A ratio is built from summed KPIs, not from other ratios."})
+        if {numerator.aggregation, denominator.aggregation} != {KPI.Aggregation.SUM}:
+            raise ValidationError({"numerator": "A ratio is built from two summed KPIs."})
     elif numerator is not None or denominator is not None:
         raise ValidationError({"aggregation": "Only a ratio KPI has a numerator and a denominator."})
+    if kpi is not None and aggregation != KPI.Aggregation.SUM:
+        used_by = [str(k) for k in KPI.objects.filter(Q(numerator=kpi) | Q(denominator=kpi)).order_by("name")]
+        if used_by:
+            raise ValidationError(
+                {"aggregation": f"{', '.join(used_by)} divide by or into this KPI: it stays summed."}
+            )
+    unit = values.get("unit", kpi.unit if kpi else "")
+    if unit == KPI.Unit.PERCENT and aggregation in (KPI.Aggregation.SUM, KPI.Aggregation.LAST):
+        raise ValidationError(
+            {
+                "aggregation": "A percentage cannot be added up across sellers and units: make it a ratio "
+                "of two summed KPIs (or an average)."
+            }
+        )
 
 
 def kpi_create(*, actor: Actor, values: dict) -> KPI:

@@ -48,7 +48,9 @@ def test_readiness_report_and_api(client, people):
     rows = api_as(people.ops).get("/api/kpi-readiness/?fiscal_year=2028").data
     assert {r["kpi"] for r in rows if r["readiness"] != "captured"} == {
         "sales-growth",
+        "bookings-growth",  # its numerator
         "churn",
+        "arr-churned",  # its numerator
         "calls-made",
         "emails-sent",
     }
