@@ -22,7 +22,7 @@ from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
-from planning.models import Objective, SeasonalityProfile
+from planning.models import Objective, Plan, SeasonalityProfile
 from planning.views import _add_errors, plan_context
 
 ERRORS = (ValidationError, InvalidTransitionError, StaleVersionError)
@@ -95,7 +95,11 @@ def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
     context = {"kpi": kpi, "form": form, "source_form": source_form, "can_edit": can_edit}
     if kpi:
         context["criteria"] = smart.check(kpi, has_targets=KPITarget.objects.filter(kpi=kpi).exists())
-        context["objectives"] = kpi.objectives.select_related("plan__org_unit").order_by("-plan__fiscal_year")
+        context["objectives"] = (  # only the plans this user may open: another unit's plan is a 404
+            kpi.objectives.filter(plan__in=Plan.objects.visible_to(request.user))
+            .select_related("plan__org_unit")
+            .order_by("-plan__fiscal_year", "plan__org_unit__path")
+        )
     return render(request, "metrics/kpi.html", context)
 
 
