@@ -31,6 +31,12 @@ class ScopedQuerySet(models.QuerySet):
 
         return permissions.restrict(self, user, permissions.READ, self.unit_field)
 
+    def visible_with_ancestors(self, user) -> "ScopedQuerySet":
+        """What `user` reads, and the rows of the units above it."""
+        from orgs import permissions
+
+        return permissions.restrict(self, user, permissions.READ, self.unit_field, ancestors=True)
+
     def with_role(self, user, roles: frozenset[str]) -> "ScopedQuerySet":
         from orgs import permissions
 

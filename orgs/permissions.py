@@ -40,8 +40,11 @@ def _paths(user, roles: frozenset[str]) -> list[str]:
     return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
 
 
-def restrict(qs: QuerySet, user, roles: frozenset[str], unit_field: str = "org_unit") -> QuerySet:
-    """`qs` narrowed to rows whose org unit lies in a subtree where `user` holds one of `roles`."""
+def restrict(
+    qs: QuerySet, user, roles: frozenset[str], unit_field: str = "org_unit", *, ancestors: bool = False
+) -> QuerySet:
+    """`qs` narrowed to rows whose org unit lies in a subtree where `user` holds one of `roles`; with
+    `ancestors`, also rows of the units above those subtrees (what a team heads for: its company's goals)."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_superuser:
@@ -49,8 +52,12 @@ def restrict(qs: QuerySet, user, roles: frozenset[str], unit_field: str = "org_u
     paths = _paths(user, roles)
     if not paths:
         return qs.none()
-    lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"
-    return qs.filter(reduce(or_, (Q(**{lookup: p}) for p in paths)))
+    prefix = f"{unit_field}__" if unit_field else ""
+    allowed = reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in paths))
+    if ancestors:
+        above = {int(part) for p in paths for part in p.strip("/").split("/")[:-1]}
+        allowed |= Q(**{f"{prefix}pk__in": above})
+    return qs.filter(allowed)
 
 
 def has_role(user, unit: OrgUnit, roles: frozenset[str]) -> bool:

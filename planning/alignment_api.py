@@ -192,7 +192,7 @@ class LongTermGoalViewSet(viewsets.ModelViewSet):
     filterset_fields = ["org_unit"]
 
     def get_queryset(self):
-        return LongTermGoal.objects.visible_to(self.request.user).order_by("pk")
+        return LongTermGoal.objects.visible_with_ancestors(self.request.user).order_by("pk")
 
     def perform_create(self, serializer) -> None:
         values = {k: v for k, v in serializer.validated_data.items() if k not in ("version", "org_unit")}

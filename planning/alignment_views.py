@@ -524,7 +524,7 @@ def goals(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Long-term goal “{goal}” added; now set its yearly milestones.")
             return redirect("planning:goal", goal_id=goal.pk)
     goal_list = (
-        LongTermGoal.objects.visible_to(request.user)
+        LongTermGoal.objects.visible_with_ancestors(request.user)
         .select_related("org_unit")
         .order_by("org_unit__path", "start_year")
     )
@@ -541,19 +541,13 @@ def _unit_field(units):
     return field
 
 
-def _readable_goal(user, goal_id: int) -> LongTermGoal:
-    """A goal of a unit the user reads or of a unit above one: the plans below show it (on their
-    Alignment tab) as where they are heading, so its page reads too."""
-    goal = get_object_or_404(LongTermGoal.objects.select_related("org_unit"), pk=goal_id)
-    if not OrgUnit.objects.visible_to(user).filter(path__startswith=goal.org_unit.path).exists():
-        raise Http404
-    return goal
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal = _readable_goal(request.user, goal_id)
+    # A team reads the goals of the units above it: its plans show them as where they are heading.
+    goal = get_object_or_404(
+        LongTermGoal.objects.visible_with_ancestors(request.user).select_related("org_unit"), pk=goal_id
+    )
     can_edit = permissions.has_role(request.user, goal.org_unit, permissions.CREATE_PLAN)
     form = forms.GoalForm(instance=goal)
     if request.method == "POST":
