@@ -142,6 +142,32 @@ def _running_year(units, last_year: dict[str, Plan], kpis: dict, ops, rng: rando
             ]
             if period.period >= 5:  # the dialer sync went live in the fifth month
                 rows.append((kpis["calls-made"].pk, unit.pk, None, day, Decimal(rng.randint(1500, 2300))))
+        # Churn, retention and growth are ratios: their sides arrive from billing and finance.
+        services.targets_set(**unit_year, kpi=kpis["churn"], months=[Decimal("0.006")] * 12)
+        services.targets_set(**unit_year, kpi=kpis["customer-retention"], months=[Decimal("0.95")] * 12)
+        services.targets_set(**unit_year, kpi=kpis["sales-growth"], months=[Decimal("0.12")] * 12)
+        arr = Decimal(rng.randint(2_000_000, 6_000_000))
+        customers = rng.randint(80, 220)
+        for period in closed:
+            churned = (arr * Decimal(str(rng.uniform(0.002, 0.01)))).quantize(Decimal("1"))
+            rows += [
+                (kpis["arr-opening"].pk, unit.pk, None, period.start, arr),
+                (kpis["arr-churned"].pk, unit.pk, None, period.end, churned),
+            ]
+            arr = arr - churned + (arr * Decimal(str(rng.uniform(0.01, 0.02)))).quantize(Decimal("1"))
+            if period.period % 3 == 0:  # quarterly feeds, at each fiscal quarter's end
+                retained = int(customers * rng.uniform(0.9, 0.985))
+                prior = Decimal(rng.randint(900_000, 1_500_000))
+                rows += [
+                    (kpis["customers-opening"].pk, unit.pk, None, period.end, Decimal(customers)),
+                    (kpis["customers-retained"].pk, unit.pk, None, period.end, Decimal(retained)),
+                    (kpis["bookings-prior-year"].pk, unit.pk, None, period.end, prior),
+                    (
+                        kpis["bookings-growth"].pk, unit.pk, None, period.end,
+                        (prior * Decimal(str(rng.uniform(0.02, 0.2)))).quantize(Decimal("1")),
+                    ),
+                ]  # fmt: skip
+                customers = retained + rng.randint(5, 20)
         # E-mails sent, typed in by hand until the engagement platform's export broke after month 4:
         # stale ever since (its review cadence is monthly).
         services.targets_phase(**unit_year, kpi=kpis["emails-sent"], annual=Decimal(36000), profile=None)

@@ -394,6 +394,16 @@ def _actual(kpi: KPI, own: list[_Figures | None]) -> Decimal | None:
     return figures.total
 
 
+def _first_period(kpi: KPI, first: dt.date | None, rules: FiscalYearRules) -> int | None:
+    """The first fiscal month the data covers: a quarterly feed's first row covers its whole quarter."""
+    if first is None:
+        return None
+    period = rules.period_of(first)
+    if kpi.review_cadence == KPI.Cadence.QUARTERLY:
+        return period - (period - 1) % 3
+    return period
+
+
 def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Result:
     actual = _actual(kpi, own)
     first = min((f.first for f in own if f and f.first), default=None)
@@ -405,7 +415,7 @@ def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Resu
     if window.begun(today):
         late = stale(kpi, last, window, today)
         status = calc.status(attained, kpi.alert_threshold, stale=late, has_target=target is not None)
-    covered = calc.coverage(rules.period_of(first) if first else None, [p.period for p in window.periods])
+    covered = calc.coverage(_first_period(kpi, first, rules), [p.period for p in window.periods])
     return Result(
         kpi=kpi,
         subject=subject,

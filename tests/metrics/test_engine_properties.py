@@ -68,15 +68,15 @@ def in_a_savepoint(body):
 
 
 def make_kpis(lower_is_better: bool) -> dict[str, KPI]:
-    def kpi(code, aggregation, **extra):
+    def kpi(code, aggregation, cadence="monthly", **extra):
         return KPI.objects.create(
-            code=f"p-{code}", name=code, aggregation=aggregation, review_cadence="monthly", **extra
+            code=f"p-{code}", name=code, aggregation=aggregation, review_cadence=cadence, **extra
         )
 
     num, den = kpi("num", "sum"), kpi("den", "sum")
     return {
         "sum": kpi("sum", "sum", unit="currency", direction="lower" if lower_is_better else "higher"),
-        "average": kpi("average", "average", alert_threshold=Decimal("90")),
+        "average": kpi("average", "average", "quarterly", alert_threshold=Decimal("90")),
         "last": kpi("last", "last"),
         "ratio": kpi("ratio", "ratio", numerator=num, denominator=den),
         "num": num,
@@ -162,7 +162,8 @@ def naive_target(kpi: KPI, monthly: dict[int, Decimal], start: dt.date, end: dt.
 def naive_status(kpi, attainment, target, last, start, end, today):
     if today < start:
         return "not_started"
-    if last is None or last < min(today, end) - dt.timedelta(days=35):
+    grace = 100 if kpi.review_cadence == "quarterly" else 35  # days without data before it is stale
+    if last is None or last < min(today, end) - dt.timedelta(days=grace):
         return "stale"
     if target is None:
         return "no_target"
@@ -183,7 +184,10 @@ def naive(kpi, rows, monthly, subject, start, end, today, allowance):
     elif actual and expected:  # lower is better: target ÷ actual
         attainment = (expected / actual).quantize(Q4)
     months = list(range(start.month, end.month + 1))  # every window lies in calendar 2028
-    covered = sum(1 for m in months if first is not None and m >= first.month)
+    since = None if first is None else first.month  # a quarterly feed covers its first quarter whole
+    if since is not None and kpi.review_cadence == "quarterly":
+        since = (since - 1) // 3 * 3 + 1
+    covered = sum(1 for m in months if since is not None and m >= since)
     credited = None
     if allowance is not None and actual is not None and expected and kpi.name == "sum":
         credited = (actual / (expected * (1 - allowance / 100))).quantize(Q4, rounding=ROUND_HALF_UP)
