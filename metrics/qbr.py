@@ -103,7 +103,8 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     unit_rows = [r for r in rows if r.seller_id is None]
     top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
     kpis = sorted({r.kpi for r in top}, key=lambda k: k.name)
-    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), kpis[0] if kpis else None)
+    targeted = [r.kpi for r in top if r.target is not None] or kpis  # a trend needs something to compare
+    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), min(targeted, default=None, key=str))
     can_metrics = permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS)
     context = plan_context(request, plan, tab="metrics") | {
         "quarter": quarter,
