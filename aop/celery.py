@@ -31,4 +31,11 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.schedule_rollups",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every job ends: an import or rollup that neither ended nor started again within its limit (its hard
+    # time limit or the broker's visibility timeout, whichever is longer, plus a grace: metrics/jobs.py)
+    # is failed with a message saying so. Every ten minutes, so a stuck job shows within the hour.
+    "sweep-stuck-jobs": {
+        "task": "metrics.tasks.sweep_stuck_jobs",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -173,6 +173,7 @@ AOP_BASE_URL = env_str("AOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # and still runs a real worker and beat (see aop/celery.py).
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 35 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
@@ -182,7 +183,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    else {
+        # A message a worker took and never acknowledged (it died: tasks are acked late) goes back to the
+        # queue after this many seconds. Above the longest hard time limit (metrics.tasks.run_import,
+        # 30 min), or Redis would hand a job still running to a second worker.
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A broker that vanishes without closing the connection must not hold a request for ever.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+    }
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True

@@ -10,17 +10,21 @@ changes nothing.
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import queue
 from core.models import AuditEntry
 from core.services import Actor, audit_record
+from metrics import jobs
 from metrics.models import KPI, Actual, ImportBatch
 from orgs import permissions
 from orgs.models import OrgUnit, Seller
@@ -34,6 +38,9 @@ MAX_KEPT_ERRORS = 1_000
 COLUMNS = ("kpi", "unit", "seller", "date", "value")
 REQUIRED = ("kpi", "date", "value")
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRefused(ValidationError):
@@ -305,7 +312,8 @@ def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
 
 def submit(*, actor: Actor, name: str, data: bytes, run_inline: bool | None = None) -> ImportBatch:
     """Record an upload and process it: at once when small, else as a Celery job. A file refused as a
-    whole is recorded as refused with the reason."""
+    whole is recorded as refused with the reason; a job the queue refuses is recorded as failed, and
+    queue.QueueUnavailable is raised (503)."""
     batch = ImportBatch.objects.create(
         file_name=name[:200], uploaded_by=actor if actor.is_authenticated else None
     )
@@ -316,21 +324,61 @@ def submit(*, actor: Actor, name: str, data: bytes, run_inline: bool | None = No
     batch.total_rows = estimate
     batch.content = kind.encode() + b"\n" + data
     batch.save(update_fields=["total_rows", "content"])
-    if run_inline if run_inline is not None else estimate <= INLINE_ROWS:
+    return _start(
+        batch, actor=actor, inline=run_inline if run_inline is not None else estimate <= INLINE_ROWS
+    )
+
+
+def _start(batch: ImportBatch, *, actor: Actor, inline: bool) -> ImportBatch:
+    if inline:
         return run(batch.pk, actor=actor)
     from metrics.tasks import run_import
 
-    run_import.delay(batch.pk)
+    queue.send(
+        run_import,
+        batch.pk,
+        refused=lambda: _finish(batch, ImportBatch.Status.FAILED, message=queue.QUEUE_DOWN),
+    )
     return batch
 
 
 def run(batch_id: int, *, actor: Actor | None = None) -> ImportBatch:
-    """Validate the stored file whole; load it only if every row is good."""
+    """Validate the stored file whole; load it only if every row is good. Whatever goes wrong, the batch
+    ends failed with a message; a batch already ended (a message delivered again) is left as it is."""
     batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
-    actor = actor or batch.uploaded_by
+    if batch.status not in jobs.PENDING:
+        return batch
+    batch.status, batch.started_at, batch.attempts = (
+        ImportBatch.Status.RUNNING,
+        timezone.now(),
+        batch.attempts + 1,
+    )
+    batch.save(update_fields=["status", "started_at", "attempts"])
+    if batch.attempts > jobs.MAX_ATTEMPTS:
+        stopped = batch.attempts - 1
+        return _finish(
+            batch,
+            ImportBatch.Status.FAILED,
+            message=f"A worker stopped while loading this file {stopped} times (it may need more memory "
+            "than the worker has); nothing was loaded.",
+        )
+    try:
+        return _run(batch, actor or batch.uploaded_by)
+    except SoftTimeLimitExceeded:
+        minutes = jobs.minutes(jobs.IMPORT_LIMIT - jobs.SOFT)
+        message = f"The import took longer than {minutes} minutes and was stopped; nothing was loaded."
+    except Exception as exc:  # whatever it is, the batch must not stay running
+        logger.exception("Import %s stopped", batch.pk)
+        message = f"The import stopped on an unexpected error ({_describe(exc)}); nothing was loaded."
+    return _finish(batch, ImportBatch.Status.FAILED, message=message)
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _run(batch: ImportBatch, actor: Actor) -> ImportBatch:
     kind, _, data = bytes(batch.content or b"").partition(b"\n")
-    batch.status = ImportBatch.Status.RUNNING
-    batch.save(update_fields=["status"])
 
     def progress(count: int) -> None:
         ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=count)
@@ -347,22 +395,24 @@ def run(batch_id: int, *, actor: Actor | None = None) -> ImportBatch:
             ImportBatch.Status.FAILED,
             message=f"{len(errors)} problem(s) in {count} rows; nothing was loaded.",
         )
-    batch.loaded_rows = load(clean, source=Actual.Source.UPLOAD, batch=batch)
-    return _finish(
-        batch,
-        ImportBatch.Status.DONE,
-        message=f"{count} rows read; {batch.loaded_rows} new or changed values.",
-    )
+    with transaction.atomic():  # rows and status commit together: a worker that dies between leaves neither
+        batch.loaded_rows = load(clean, source=Actual.Source.UPLOAD, batch=batch)
+        return _finish(
+            batch,
+            ImportBatch.Status.DONE,
+            message=f"{count} rows read; {batch.loaded_rows} new or changed values.",
+        )
 
 
 def _finish(batch: ImportBatch, status: str, *, message: str) -> ImportBatch:
-    batch.status, batch.message, batch.finished_at, batch.content = (
-        status,
-        message[:300],
-        timezone.now(),
-        None,
-    )
-    batch.save()
+    """End the batch and record it in the history. A failed batch keeps its file (jobs.RETRY_DAYS) so
+    that it can be retried from its page."""
+    batch.status, batch.message, batch.finished_at = status, message[:300], timezone.now()
+    fields = ["status", "message", "finished_at", "total_rows", "processed_rows", "loaded_rows"]
+    if status == ImportBatch.Status.DONE:
+        batch.content = None
+        fields.append("content")
+    batch.save(update_fields=[*fields, "error_count", "errors"])
     if batch.uploaded_by:
         audit_record(
             actor=batch.uploaded_by,
@@ -375,8 +425,25 @@ def _finish(batch: ImportBatch, status: str, *, message: str) -> ImportBatch:
 
 
 def load_api(*, actor: Actor, rows: list[dict]) -> ImportBatch:
-    """The bulk API: the same checks and the same upsert, for rows sent as JSON."""
-    batch = ImportBatch.objects.create(file_name="API", uploaded_by=actor, total_rows=len(rows))
+    """The bulk API: the same checks and the same upsert, for rows sent as JSON, in the request. An
+    unexpected error ends the batch failed with its message, then propagates (500)."""
+    batch = ImportBatch.objects.create(
+        file_name="API",
+        uploaded_by=actor,
+        total_rows=len(rows),
+        status=ImportBatch.Status.RUNNING,
+        started_at=timezone.now(),
+        attempts=1,
+    )
+    try:
+        return _load_api(batch, actor, rows)
+    except Exception as exc:
+        message = f"The load stopped on an unexpected error ({_describe(exc)}); nothing was loaded."
+        _finish(batch, ImportBatch.Status.FAILED, message=message)
+        raise
+
+
+def _load_api(batch: ImportBatch, actor: Actor, rows: list[dict]) -> ImportBatch:
     clean, errors, count = validate(((i, r) for i, r in enumerate(rows, start=1)), actor)
     batch.processed_rows = count
     if errors:
@@ -384,7 +451,50 @@ def load_api(*, actor: Actor, rows: list[dict]) -> ImportBatch:
         return _finish(
             batch, ImportBatch.Status.FAILED, message=f"{len(errors)} problem(s); nothing was loaded."
         )
-    batch.loaded_rows = load(clean, source=Actual.Source.API, batch=batch)
-    return _finish(
-        batch, ImportBatch.Status.DONE, message=f"{count} rows; {batch.loaded_rows} new or changed values."
+    with transaction.atomic():
+        batch.loaded_rows = load(clean, source=Actual.Source.API, batch=batch)
+        return _finish(
+            batch,
+            ImportBatch.Status.DONE,
+            message=f"{count} rows; {batch.loaded_rows} new or changed values.",
+        )
+
+
+def retry(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
+    """Run a failed import's kept file again as a new batch, which the failed one hands its file to; both
+    batches' history say so. Refused when the batch did not fail or its file is no longer kept."""
+    ensure_may_load(actor)
+    with transaction.atomic():
+        old = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if old.status != ImportBatch.Status.FAILED or not old.content:
+            raise ValidationError(
+                "Only a failed import whose file is still kept can be retried; upload it again."
+            )
+        new = ImportBatch.objects.create(
+            file_name=old.file_name, uploaded_by=actor, total_rows=old.total_rows, content=old.content
+        )
+        ImportBatch.objects.filter(pk=old.pk).update(content=None)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATED,
+            instance=old,
+            changes={"retried as": [None, f"import {new.pk}"]},
+            comment=f"Retried after: {old.message}",
+        )
+    return _start(new, actor=actor, inline=new.total_rows <= INLINE_ROWS)
+
+
+def fail_stuck(batch: ImportBatch, *, message: str) -> int:
+    """End a batch the sweeper found stuck (1), unless a worker moved it on meanwhile (0)."""
+    ended = ImportBatch.objects.filter(pk=batch.pk, status=batch.status, attempts=batch.attempts).update(
+        status=ImportBatch.Status.FAILED, message=message[:300], finished_at=timezone.now()
     )
+    if ended:
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.UPDATED,
+            instance=batch,
+            changes={"status": [batch.get_status_display(), ImportBatch.Status.FAILED.label]},
+            comment=message,
+        )
+    return ended
