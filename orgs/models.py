@@ -85,6 +85,22 @@ class OrgUnit(VersionedModel):
             raise ValidationError({"parent": "A unit cannot sit under itself or one of its own sub-units."})
 
 
+# The years the app plans in: fiscal years, long-term goals and seller dates all fall in this range.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+YEAR_MESSAGE = f"Enter a year from {FIRST_YEAR} to {LAST_YEAR}."
+DATE_MESSAGE = f"Enter a date from {FIRST_YEAR} to {LAST_YEAR}."
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+
+
+def year_validators() -> list:
+    return [MinValueValidator(FIRST_YEAR, YEAR_MESSAGE), MaxValueValidator(LAST_YEAR, YEAR_MESSAGE)]
+
+
+def validate_date_in_years(value: dt.date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"{DATE_MESSAGE} {value.isoformat()} is outside.")
+
+
 def default_ramp() -> list[int]:
     return [0, 25, 50, 75, 100]
 
@@ -101,8 +117,13 @@ class Seller(VersionedModel):
     name = models.CharField(max_length=120)
     email = models.EmailField(unique=True)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="sellers")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True, help_text="Last day, if the seller has left.")
+    start_date = models.DateField(validators=[validate_date_in_years])
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=[validate_date_in_years],
+        help_text="Last day, if the seller has left.",
+    )
     ramp = models.JSONField(
         default=default_ramp,
         validators=[validate_ramp],
@@ -133,6 +154,12 @@ class Seller(VersionedModel):
                 condition=Q(monthly_quota__gte=0),
                 name="seller_quota_not_negative",
                 violation_error_message="The monthly quota cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=FIRST_DAY, start_date__lte=LAST_DAY)
+                & (Q(end_date__isnull=True) | Q(end_date__gte=FIRST_DAY, end_date__lte=LAST_DAY)),
+                name="seller_dates_in_range",
+                violation_error_message=DATE_MESSAGE,
             ),
         ]
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import VersionedModel
-from orgs.models import OrgUnit, ScopedQuerySet, Seller
+from orgs.models import FIRST_YEAR, LAST_YEAR, YEAR_MESSAGE, OrgUnit, ScopedQuerySet, Seller, year_validators
 
 
 class CascadeMethod(models.TextChoices):
@@ -230,8 +230,10 @@ class LongTermGoal(VersionedModel):
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="long_term_goals")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=2000)
-    start_year = models.PositiveSmallIntegerField(verbose_name="first fiscal year")
-    end_year = models.PositiveSmallIntegerField(verbose_name="last fiscal year")
+    start_year = models.PositiveSmallIntegerField(
+        verbose_name="first fiscal year", validators=year_validators()
+    )
+    end_year = models.PositiveSmallIntegerField(verbose_name="last fiscal year", validators=year_validators())
     milestones = models.JSONField(
         default=dict, blank=True, help_text='Milestone text by fiscal year, e.g. {"2028": "ARR $60M"}.'
     )
@@ -241,6 +243,14 @@ class LongTermGoal(VersionedModel):
     class Meta:
         ordering = ["start_year", "title"]
         verbose_name = "long-term goal"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__gte=FIRST_YEAR, start_year__lte=LAST_YEAR)
+                & Q(end_year__gte=FIRST_YEAR, end_year__lte=LAST_YEAR),
+                name="goal_years_in_range",
+                violation_error_message=YEAR_MESSAGE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
