@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import tabular
 from core.api import VersionedSerializer, VisibleRelatedField
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import gridfile, services, targets
@@ -494,6 +495,12 @@ class CascadeSerializer(serializers.Serializer):
 
 class GridImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The grid as exported (.xlsx or .csv).")
+    number_format = serializers.ChoiceField(
+        choices=tabular.NUMBER_CHOICES,
+        default=tabular.PLAIN.code,
+        help_text="How the file writes numbers: plain 1234.50 (the default), or 1,234.50 or 1.234,50. "
+        "Anything else is refused with the row, column and text.",
+    )
 
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -701,7 +708,12 @@ class PlanStep1Actions:
         services.ensure_plan_editable(plan=plan, actor=request.user)  # refused before the file is read
         data = GridImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = gridfile.read_rows(data.validated_data["file"], FiscalCalendar.load().rules, plan.fiscal_year)
+        rows = gridfile.read_rows(
+            data.validated_data["file"],
+            FiscalCalendar.load().rules,
+            plan.fiscal_year,
+            number_format=data.validated_data["number_format"],
+        )
         try:
             changed = targets.grid_import(actor=request.user, plan=plan, rows=rows)
         except targets.GridImportError as exc:

@@ -253,6 +253,7 @@ def targets_context(request: HttpRequest, plan: Plan) -> dict:
         "phasing_form": forms.PhasingForm(
             plan=plan, initial={"version": plan.version, "seasonality": plan.seasonality}
         ),
+        "grid_import_form": forms.GridImportForm(auto_id="grid-%s"),
         "default_buffer": PlanningSettings.load().default_buffer_percent,
         "bottom_up": own,
         "own_form": forms.SubmissionForm(
@@ -424,7 +425,12 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         return _back_to_targets(plan, "cascade")
     rules = FiscalCalendar.load().rules
     try:
-        rows = gridfile.read_rows(form.cleaned_data["file"], rules, plan.fiscal_year)
+        rows = gridfile.read_rows(
+            form.cleaned_data["file"],
+            rules,
+            plan.fiscal_year,
+            number_format=form.cleaned_data["number_format"],
+        )
         changed = targets.grid_import(actor=request.user, plan=plan, rows=rows)
     except targets.GridImportError as exc:
         context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)

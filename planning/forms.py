@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from django import forms
 
+from core import tabular
+from core.forms import NumberField, format_fields, plain_numbers
 from orgs import permissions
 from orgs.fiscal import MONTH_ABBR
 from orgs.models import FiscalCalendar, OrgUnit
@@ -65,6 +67,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        plain_numbers(self)
         if self.instance.pk:
             self.fields["version"].required = True
             self.initial.setdefault("version", self.instance.version)
@@ -152,7 +155,7 @@ class CascadeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     cascade_method = forms.ChoiceField(choices=CascadeMethod.choices, label="Split by")
     cascade_level = forms.ChoiceField(choices=CascadeLevel.choices, label="Split over")
-    buffer_percent = forms.DecimalField(
+    buffer_percent = NumberField(
         required=False,
         min_value=0,
         max_value=200,
@@ -177,12 +180,12 @@ class PhasingForm(forms.Form):
 
 class AllocationRowForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    weight = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
+    weight = NumberField(min_value=0, max_digits=18, decimal_places=4)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, 13):
-            self.fields[f"m{i}"] = forms.DecimalField(
+            self.fields[f"m{i}"] = NumberField(
                 min_value=0, max_digits=16, decimal_places=2, label=f"Month {i}"
             )
 
@@ -193,11 +196,12 @@ class AllocationRowForm(forms.Form):
 
 class GridImportForm(forms.Form):
     file = forms.FileField(label="Grid file (.xlsx or .csv)")
+    number_format = format_fields(dates=False)["number_format"]
 
 
 class SubmissionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-    amount = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, label="Our number")
+    amount = NumberField(min_value=0, max_digits=16, decimal_places=2, label="Our number")
     note = forms.CharField(widget=TEXTAREA, required=False, max_length=2000, label="Basis")
 
 
@@ -225,7 +229,7 @@ class ProfileForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         weights = self.instance.weights if self.instance.pk else ["8.34"] * 4 + ["8.33"] * 8
         for i, abbr in enumerate(MONTH_ABBR[1:], start=1):
-            self.fields[f"w{i}"] = forms.DecimalField(
+            self.fields[f"w{i}"] = NumberField(
                 min_value=0, max_value=100, decimal_places=2, label=abbr, initial=weights[i - 1]
             )
 
@@ -245,15 +249,16 @@ class DeriveProfileForm(forms.Form):
     actuals = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Prior-year monthly actuals, January to December",
-        help_text="12 amounts separated by commas, spaces or new lines; a pasted spreadsheet column works.",
+        help_text="12 plain amounts like 120000.50 separated by spaces, semicolons or new lines; "
+        "a pasted spreadsheet row or column works.",
     )
 
     def clean_actuals(self) -> list[Decimal]:
-        parts = [p for p in re.split(r"[\s;,]+", self.cleaned_data["actuals"].replace("$", "")) if p]
+        parts = [p for p in re.split(r"[\s;]+", self.cleaned_data["actuals"]) if p]
         try:
-            amounts = [Decimal(p) for p in parts]
-        except ArithmeticError:
-            raise forms.ValidationError("Every value must be a number, e.g. 120000 or 120000.50.") from None
+            amounts = [tabular.parse_number(p, declarable=False) for p in parts]
+        except ValueError as exc:
+            raise forms.ValidationError(f"{exc}; separate the amounts by spaces or new lines.") from None
         if len(amounts) != 12:
             raise forms.ValidationError(f"Give exactly 12 monthly amounts; found {len(amounts)}.")
         if any(a < 0 or not a.is_finite() for a in amounts) or not any(amounts):

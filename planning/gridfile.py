@@ -1,26 +1,30 @@
 """The cascade grid as a file: XLSX or CSV out, and back in.
 
-Columns: Code, Name, one column per fiscal month, Total. On the way out, any text cell that a
-spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage return) is
-prefixed with an apostrophe; on the way in, Code identifies the row and Name and Total are ignored.
+Columns: Code, Name, one column per fiscal month, Total. On the way out, text that a spreadsheet would
+read as a formula (it starts with = + - @, a tab or a carriage return) is written as a text cell in an
+XLSX, and prefixed with an apostrophe in a CSV (which has no cell types). On the way in, Code
+identifies the row, Name and Total are ignored, and the months are read by core.tabular: plain
+numbers unless the upload declares another number format.
 """
 
 import csv
 import io
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
+from core import tabular
 from orgs.fiscal import FiscalYearRules
 from planning.models import Plan, TargetAllocation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 10_000  # a grid has a row per child unit or seller
+MAX_COLUMNS = 32  # Code, Name, 12 months, Total, and room for a few notes
 
 
 def neutralise(value: object) -> object:
-    """A text cell made safe to open in a spreadsheet: never evaluated as a formula."""
+    """A CSV text cell made safe to open in a spreadsheet: never evaluated as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -48,7 +52,10 @@ def to_xlsx(data: list[list[object]], title: str) -> bytes:
     sheet = book.active
     sheet.title = title[:31]
     for line in data:
-        sheet.append([neutralise(v) if isinstance(v, str) else float(v) for v in line])
+        sheet.append([v if isinstance(v, str) else float(v) for v in line])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even when it starts like a formula: never evaluated
     for row in sheet.iter_rows(min_row=2, min_col=3):
         for cell in row:
             cell.number_format = "#,##0.00"
@@ -60,58 +67,47 @@ def to_xlsx(data: list[list[object]], title: str) -> bytes:
     return out.getvalue()
 
 
-def read_rows(upload, rules: FiscalYearRules, fiscal_year: int) -> list[tuple[int, str, list[str]]]:
-    """(line number, code, 12 month cells) for each non-empty data row of an uploaded CSV or XLSX.
+def read_rows(
+    upload, rules: FiscalYearRules, fiscal_year: int, *, number_format: str | None = None
+) -> list[tuple[int, str, list[object]]]:
+    """(row number, code, 12 month cells) for each non-empty data row of an uploaded CSV or XLSX. A
+    month is a Decimal, None when empty, or tabular.Unreadable with the reason (reported per row).
 
-    A file that is not a grid at all (wrong type, wrong columns) raises ValidationError.
+    A file that is not a grid at all (wrong type, columns, separator, a row with more or fewer cells
+    than the header) raises ValidationError naming the row, the column and the text found.
     """
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError("The file is larger than 2 MB; a target grid is far smaller.")
-    name = upload.name.lower()
-    if name.endswith(".xlsx"):
-        lines = _xlsx_lines(upload)
-    elif name.endswith(".csv"):
-        lines = _csv_lines(upload)
-    else:
+    if not upload.name.lower().endswith((".xlsx", ".csv")):
         raise ValidationError("Upload the grid as .xlsx or .csv, as exported from this page.")
-    if not lines:
-        raise ValidationError("The file is empty.")
-    expected = header(rules, fiscal_year)
-    got = [str(c or "").strip() for c in lines[0]]
+    try:
+        numbers = tabular.number_format(number_format)
+        lines = tabular.table_rows(upload.name, upload.read(), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        _check_header(next(lines, (1, []))[1], header(rules, fiscal_year), fiscal_year)
+        return [
+            (number, _text(cells[0]), _months(cells, numbers)) for number, cells in lines if _filled(cells)
+        ]
+    except ValueError as exc:  # tabular.FileRefused, or an unknown number format
+        raise ValidationError(str(exc)) from None
+
+
+def _check_header(cells: list[object], expected: list[str], fiscal_year: int) -> None:
+    got = [_text(c) for c in cells]
     if got[:14] != expected[:14]:
         raise ValidationError(
-            f"The columns must be {', '.join(expected[:3])} … {expected[13]}, Total as in the export "
-            f"for FY{fiscal_year}; this file's are {', '.join(got[:3])} …"
+            f"Row 1: the columns must be {', '.join(expected[:3])} … {expected[13]}, Total as in the "
+            f"export for FY{fiscal_year}; this file's are {', '.join(got[:3])} …"
         )
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        cells = ["" if c is None else str(c) for c in line]
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append((number, cells[0], cells[2:14] + [""] * (12 - len(cells[2:14]))))
-    return rows
 
 
-def _csv_lines(upload) -> list[list[str]]:
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The CSV file is not UTF-8 text.") from None
-    return list(csv.reader(io.StringIO(text)))
+def _filled(cells: list[object]) -> bool:
+    return any(_text(c) for c in cells)
 
 
-def _xlsx_lines(upload) -> list[list[object]]:
-    try:
-        book = load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationError("The file is not a readable .xlsx workbook.") from None
-    sheet = book.worksheets[0]
-    lines = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return lines
+def _months(cells: list[object], numbers: tabular.NumberFormat) -> list[object]:
+    months = [None if _text(c) == "" else c for c in cells[2:14]]
+    return [m if m is None else tabular.readable(tabular.cell_number, m, numbers) for m in months]
 
 
-def _cell_text(value: object) -> object:
-    if isinstance(value, float):
-        return str(Decimal(repr(value)))
-    return value
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()

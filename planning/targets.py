@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from core import tabular
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
 from core.services import Actor, versioned_create, versioned_update
@@ -243,12 +244,10 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
             continue
         months, bad = [], []
         for index, cell in enumerate(cells, start=1):
-            amount = parse_amount(cell)
-            if amount is None:
-                bad.append(
-                    f"month {index} {str(cell)!r} is not an amount of 0 or more with at most 2 decimals"
-                )
-            months.append(amount)
+            try:
+                months.append(read_amount(cell))
+            except ValueError as exc:
+                bad.append(f"month {index} (column {index + 2}): {exc}")
         if len(cells) != 12:
             bad.append(f"expected 12 monthly amounts, found {len(cells)}")
         if bad:
@@ -270,16 +269,28 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
 
 
 def parse_amount(cell: object) -> Decimal | None:
-    text = str(cell if cell is not None else "").strip().replace(",", "")
-    if text == "":
-        return ZERO
+    """read_amount's answer, or None when the cell is not an amount."""
     try:
-        amount = Decimal(text)
-    except ArithmeticError:
+        return read_amount(cell)
+    except ValueError:
         return None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(calc.CENT):
-        return None
+
+
+def read_amount(cell: object) -> Decimal:
+    """An amount of 0 or more, below 10^14, with at most 2 decimals; empty is 0. Typed text is a plain
+    number (core.tabular), a file's cell is what the file's number format reads; ValueError says why not.
+    """
+    if isinstance(cell, tabular.Unreadable):
+        raise ValueError(cell.reason)
+    if cell is None or str(cell).strip() == "":
+        return ZERO
+    amount = tabular.cell_number(cell)
+    if amount < 0 or amount >= MAX_AMOUNT or amount != amount.quantize(calc.CENT):
+        raise ValueError(f"{str(cell).strip()!r} is not an amount of 0 or more with at most 2 decimals")
     return amount.quantize(calc.CENT)
+
+
+MAX_AMOUNT = Decimal("1e14")
 
 
 def allocation_rows(plan: Plan) -> list[TargetAllocation]:

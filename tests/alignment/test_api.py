@@ -107,7 +107,8 @@ def test_cascade_grid_phasing_capacity_and_traceability_endpoints(org, people, r
         {
             "row": 3,
             "code": "team-a2",
-            "message": "month 2 'oops' is not an amount of 0 or more with at most 2 decimals.",
+            "message": "month 2 (column 4): 'oops' is not a number like 1234.50: "
+            "expected an optional minus, digits and '.' before the decimals.",
         }
     ]
     assert TargetAllocation.objects.get(pk=row["id"]).version == 2

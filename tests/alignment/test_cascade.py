@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from decimal import Decimal as D
 
 import pytest
@@ -159,7 +160,7 @@ def test_an_import_with_one_bad_row_changes_nothing_and_names_the_row(region_pla
     with pytest.raises(targets.GridImportError) as caught:
         targets.grid_import(actor=region_lead, plan=region_plan, rows=rows)
     assert [(e.line, e.code) for e in caught.value.errors] == [(3, "team-a2")]
-    assert "month 12 '-5'" in caught.value.errors[0].message
+    assert "month 12 (column 14): '-5' is not an amount of 0 or more" in caught.value.errors[0].message
     after = {r.pk: (r.months, r.version) for r in TargetAllocation.objects.filter(plan=region_plan)}
     assert after == before
 
@@ -185,16 +186,16 @@ def test_an_import_lists_every_bad_row(region_plan, region_lead):
 
 def test_a_good_import_overwrites_the_months(region_plan, region_lead):
     run(region_plan, region_lead, buffer=D("0"))
-    upload = grid_file(region_plan, [["team-a1", "Team A1", *(["1,000.50"] * 12), ""]])
+    upload = grid_file(region_plan, [["team-a1", "Team A1", *(["1000.50"] * 12), ""]])
     rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, 2028)
     assert targets.grid_import(actor=region_lead, plan=region_plan, rows=rows) == 1
     row = TargetAllocation.objects.get(plan=region_plan, org_unit__code="team-a1")
-    assert row.amount == D("12006.00") and row.version == 2
+    assert row.amount == D("12006.00") and row.version == 2  # 12 × 1000.50
 
 
 def test_a_file_with_the_wrong_columns_is_refused_whole(region_plan):
     upload = SimpleUploadedFile("grid.csv", b"code,amount\nteam-a1,5\n")
-    with pytest.raises(ValidationError, match="The columns must be Code, Name"):
+    with pytest.raises(ValidationError, match="Row 1: the columns must be Code, Name"):
         gridfile.read_rows(upload, FiscalCalendar.load().rules, 2028)
 
 
@@ -208,9 +209,12 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(org, region_lead
     run(plan, region_lead, buffer=D("0"))
     data = gridfile.table(plan, targets.allocation_rows(plan), FiscalCalendar.load().rules)
     sheet = load_workbook(io.BytesIO(gridfile.to_xlsx(data, "t"))).active
-    assert sheet["B2"].value == '\'=HYPERLINK("http://x")'
-    assert sheet["B3"].value == "'+cmd|' /C calc'!A0"
-    assert sheet["C2"].value == 5000.0  # numbers stay numbers
+    # XLSX: the text itself, in a text cell (never a formula), with no visible apostrophe.
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ('=HYPERLINK("http://x")', "s")
+    assert (sheet["B3"].value, sheet["B3"].data_type) == ("+cmd|' /C calc'!A0", "s")
+    assert (sheet["C2"].value, sheet["C2"].data_type) == (5000.0, "n")  # numbers stay numbers
+    raw = zipfile.ZipFile(io.BytesIO(gridfile.to_xlsx(data, "t"))).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in raw and b'<is><t>=HYPERLINK("http://x")</t></is>' in raw
     csv_text = gridfile.to_csv(data).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "\n-" not in csv_text and ",@" not in csv_text
     assert gridfile.neutralise("@SUM(A1)") == "'@SUM(A1)" and gridfile.neutralise("-2") == "'-2"
