@@ -1,6 +1,7 @@
 from django import forms
 
 from budgets.models import Budget, BudgetLine, Move
+from core.forms import NumberField, format_fields
 from planning.forms import PlanContentForm
 
 
@@ -10,6 +11,7 @@ class BudgetForm(forms.ModelForm):
     class Meta:
         model = Budget
         fields = ["total", "currency"]
+        field_classes = {"total": NumberField}
 
     def clean_currency(self) -> str:
         code = self.cleaned_data["currency"].strip().upper()
@@ -21,7 +23,7 @@ class BudgetForm(forms.ModelForm):
 class LineForm(PlanContentForm):
     """A line's purpose; when adding one, also the amount it opens with from the pool."""
 
-    opening = forms.DecimalField(
+    opening = NumberField(
         min_value=0,
         max_digits=16,
         decimal_places=2,
@@ -76,7 +78,7 @@ class MoveForm(forms.Form):
     new_line_category = forms.ChoiceField(
         choices=BudgetLine.Category.choices, required=False, initial="programs", label="Its category"
     )
-    amount = forms.DecimalField(min_value=0.01, max_digits=16, decimal_places=2)
+    amount = NumberField(min_value=0.01, max_digits=16, decimal_places=2)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, budget: Budget, **kwargs) -> None:
@@ -113,3 +115,8 @@ class DecisionForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=2000)
+
+
+class SpendImportForm(forms.Form):
+    file = forms.FileField(label="Spend file (.xlsx or .csv)")
+    number_format = format_fields(dates=False)["number_format"]

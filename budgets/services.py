@@ -15,7 +15,7 @@ from core.services import Actor, audit_record, jsonable, versioned_create, versi
 from orgs import permissions
 from planning.models import Plan, PlanningSettings
 from planning.services import check_links, content_update, ensure_plan_editable
-from planning.targets import GridImportError, GridRowError, parse_amount
+from planning.targets import GridImportError, GridRowError, read_amount
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -319,7 +319,7 @@ def spend_set(*, actor: Actor, line: BudgetLine, months: list[Decimal]) -> list[
 
 
 @transaction.atomic
-def spend_import(*, actor: Actor, budget: Budget, rows: list[tuple[int, str, list[str]]]) -> int:
+def spend_import(*, actor: Actor, budget: Budget, rows: list[tuple[int, str, list[object]]]) -> int:
     """Overwrite monthly spend from (line, line name, 12 cells) rows, all or nothing; returns the number
     of lines whose spend changed."""
     _ensure_spend_writer(actor, budget.plan)
@@ -334,18 +334,14 @@ def spend_import(*, actor: Actor, budget: Budget, rows: list[tuple[int, str, lis
         if key not in lines:
             errors.append(GridRowError(number, name, "not a line of this budget."))
             continue
-        amounts = [parse_amount(c) for c in cells]
-        bad = [
-            f"month {i} {str(c)!r}"
-            for i, (c, a) in enumerate(zip(cells, amounts, strict=True), 1)
-            if a is None
-        ]
+        amounts, bad = [], []
+        for index, cell in enumerate(cells, start=1):
+            try:
+                amounts.append(read_amount(cell))
+            except ValueError as exc:
+                bad.append(f"month {index} (column {index + 2}): {exc}")
         if bad:
-            errors.append(
-                GridRowError(
-                    number, name, ", ".join(bad) + " not an amount of 0 or more with at most 2 decimals."
-                )
-            )
+            errors.append(GridRowError(number, name, "; ".join(bad) + "."))
             continue
         parsed.append((lines[key], amounts))
     if not rows:

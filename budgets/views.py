@@ -1,5 +1,7 @@
 """Step 3 pages: the budget tab (lines, pool, ledger, moves, spend, report) and its actions."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,6 +47,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "can_approve": permissions.has_role(request.user, plan.org_unit, permissions.APPROVE),
         "can_record_spend": permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS),
         "threshold": PlanningSettings.load().move_approval_threshold,
+        "spend_import_form": forms.SpendImportForm(auto_id="spend-%s"),
     }
     if budget is None:
         context["budget_form"] = forms.BudgetForm(initial={"currency": "USD"})
@@ -201,10 +204,7 @@ def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
         raise Http404("No such line.")
     error = ""
     try:
-        months = [services.parse_amount(request.POST.get(f"m{i}", "")) for i in range(1, 13)]
-        if any(m is None for m in months):
-            raise ValidationError("Each month is an amount of 0 or more with at most 2 decimals.")
-        services.spend_set(actor=request.user, line=line, months=months)
+        services.spend_set(actor=request.user, line=line, months=_typed_months(request))
     except (ValidationError, InvalidTransitionError) as exc:
         error = _messages_of(exc)
     if not request.htmx:
@@ -219,6 +219,19 @@ def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
         "can_record_spend": True,
     }
     return render(request, "budgets/partials/spend_row.html", context, status=422 if error else 200)
+
+
+def _typed_months(request: HttpRequest) -> list[Decimal]:
+    """The 12 amounts typed in a row of the spend grid, each a plain number (core.tabular)."""
+    months, bad = [], []
+    for i in range(1, 13):
+        try:
+            months.append(services.read_amount(request.POST.get(f"m{i}", "")))
+        except ValueError as exc:
+            bad.append(f"month {i}: {exc}")
+    if bad:
+        raise ValidationError("; ".join(bad) + ".")
+    return months
 
 
 @login_required
@@ -239,12 +252,18 @@ def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
 @require_POST
 def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan, budget = _budget(request, plan_id)
-    upload = request.FILES.get("file")
-    if budget is None or upload is None:
+    form = forms.SpendImportForm(request.POST, request.FILES)
+    if budget is None or not form.is_valid():
         messages.error(request, "Choose a file to import.")
         return _back(plan.pk, "spend")
+    upload = form.cleaned_data["file"]
     try:
-        rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, plan.fiscal_year)
+        rows = gridfile.read_rows(
+            upload,
+            FiscalCalendar.load().rules,
+            plan.fiscal_year,
+            number_format=form.cleaned_data["number_format"],
+        )
         changed = services.spend_import(actor=request.user, budget=budget, rows=rows)
     except services.GridImportError as exc:
         lines = "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
