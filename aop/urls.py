@@ -71,6 +71,7 @@ urlpatterns = [
     path("kpis/imports/", metric_views.imports, name="kpi-imports"),
     path("kpis/imports/<int:batch_id>/", metric_views.import_detail, name="kpi-import"),
     path("kpis/imports/<int:batch_id>/errors.csv", metric_views.import_errors_csv, name="kpi-import-errors"),
+    path("kpis/imports/<int:batch_id>/retry/", metric_views.import_retry, name="kpi-import-retry"),
     path("plans/<int:plan_id>/budget/", include("budgets.urls")),
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),

@@ -1,12 +1,11 @@
-"""Home page panels by role: leaders see their units' status, sales ops data freshness and failed
-imports, executives every plan's attainment and approval status."""
-
+"""Home page panels by role: leaders see their units' status, sales ops data freshness and failed or
+stuck jobs, executives every plan's attainment and approval status."""
 
 from django.db.models import Max
 from django.utils import timezone
 
-from metrics import calc
-from metrics.models import KPI, Actual, ImportBatch, QuarterlyRollup
+from metrics import calc, jobs
+from metrics.models import KPI, Actual, QuarterlyRollup
 from orgs import permissions
 from orgs.models import FiscalCalendar, Role
 from planning.dashboard import Panel
@@ -75,20 +74,9 @@ def panels(user) -> list[Panel]:
             seen = last.get(kpi.pk)
             stale = calc.is_stale(seen, kpi.review_cadence, today) if kpi.review_cadence else seen is None
             freshness.append({"kpi": kpi, "last": seen, "stale": stale})
-        failed = (
-            ImportBatch.objects.filter(status=ImportBatch.Status.FAILED)
-            .select_related("uploaded_by")
-            .defer("content")
-        )
-        if not permissions.is_company_ops(user):
-            failed = failed.filter(uploaded_by=user)
-        result.append(
-            Panel(
-                "Data freshness",
-                "metrics/panels/freshness.html",
-                {"rows": freshness, "failed": list(failed[:5])},
-            )
-        )
+        result.append(Panel("Data freshness", "metrics/panels/freshness.html", {"rows": freshness}))
+        attention = {"jobs": jobs.attention(user), "days": jobs.RETRY_DAYS}
+        result.append(Panel("Failed and stuck jobs", "metrics/panels/jobs.html", attention))
     if Role.EXECUTIVE in roles:
         plans = list(
             Plan.objects.visible_to(user)

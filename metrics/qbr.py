@@ -16,6 +16,7 @@ from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
 from capabilities.charts import FONT
 from core.exceptions import InvalidTransitionError, StaleVersionError
+from core.queue import QueueUnavailable
 from metrics import engine, services, tasks
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
 from orgs import permissions
@@ -152,7 +153,11 @@ def qbr_run(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not quarter:
         messages.error(request, "Pick a quarter to roll up.")
         return _back(plan.pk, 1)
-    tasks.request_rollup(plan=plan, quarter=quarter, actor=request.user)
+    try:
+        tasks.request_rollup(plan=plan, quarter=quarter, actor=request.user)
+    except QueueUnavailable as exc:  # the run is recorded as failed with the same message
+        messages.error(request, str(exc.detail))
+        return _back(plan.pk, quarter)
     messages.success(request, f"Rollup of Q{quarter} queued; this page shows its progress.")
     return _back(plan.pk, quarter)
 

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
+from core.queue import QueueUnavailable
 from metrics import engine, forms, importer, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
@@ -132,6 +133,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
 def imports(request: HttpRequest) -> HttpResponse:
     can_load = importer.may_load(request.user)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST":
         importer.ensure_may_load(request.user)
         if form.is_valid():
@@ -139,8 +141,13 @@ def imports(request: HttpRequest) -> HttpResponse:
             if upload.size > importer.MAX_BYTES:
                 form.add_error("file", f"The file is larger than {importer.MAX_BYTES // 2**20} MB.")
             else:
-                batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
-                return redirect("kpi-import", batch_id=batch.pk)
+                try:
+                    batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
+                except QueueUnavailable as exc:  # the batch is recorded as failed, with a retry
+                    form.add_error("file", str(exc.detail))
+                    status = 503
+                else:
+                    return redirect("kpi-import", batch_id=batch.pk)
     batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
     if not permissions.is_company_ops(request.user):
         batches = batches.filter(uploaded_by=request.user)
@@ -155,6 +162,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "columns": importer.COLUMNS,
             "limit": importer.MAX_BYTES // 2**20,
         },
+        status=status,
     )
 
 
@@ -171,7 +179,29 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     errors = Paginator(batch.errors, 50).get_page(request.GET.get("page"))
     template = "metrics/partials/import_status.html" if request.htmx else "metrics/import.html"
-    return render(request, template, {"batch": batch, "errors": errors})
+    retryable = (
+        batch.status == ImportBatch.Status.FAILED
+        and importer.may_load(request.user)
+        and ImportBatch.objects.filter(pk=batch.pk, content__isnull=False).exists()
+    )
+    return render(request, template, {"batch": batch, "errors": errors, "retryable": retryable})
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Run a failed import's kept file again, as a new batch whose page the user lands on."""
+    batch = _batch(request, batch_id)
+    try:
+        new = importer.retry(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("kpi-imports")
+    else:
+        return redirect("kpi-import", batch_id=new.pk)
+    return redirect("kpi-import", batch_id=batch.pk)
 
 
 @login_required
