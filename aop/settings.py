@@ -2,7 +2,17 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from aop.env import env_bool, env_database, env_int, env_list, env_str
+
+
+def env_positive(name: str, value: int, *, zero: bool = False) -> int:
+    """`value` (read from `name`), refused at start-up when below 1 (below 0 with `zero`)."""
+    if value < (0 if zero else 1):
+        raise ImproperlyConfigured(f"{name}={value} must be {'0 or more' if zero else '1 or more'}.")
+    return value
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("AOP_VAR_DIR", str(BASE_DIR / "var")))
@@ -57,14 +67,22 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
-# Failed logins are limited per account and per address (django-axes); the model backend does the rest.
+# Failed sign-ins (django-axes): AXES_FAILURE_LIMIT for one username from one address, and the higher
+# AOP_ADDRESS_FAILURE_LIMIT for an address whatever the usernames (core.security.SignInLockout), so one
+# person's typos do not lock everyone behind the same office address. The model backend does the rest.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_positive("AXES_FAILURE_LIMIT", env_int("AXES_FAILURE_LIMIT", 5))
+AOP_ADDRESS_FAILURE_LIMIT = env_positive("AOP_ADDRESS_FAILURE_LIMIT", env_int("AOP_ADDRESS_FAILURE_LIMIT", 50))
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]  # the pair first: SignInLockout
+AXES_HANDLER = "core.security.SignInLockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address for the lockout and the security log: REMOTE_ADDR, or behind this many trusted
+# proxies the address the outermost one appended to X-Forwarded-For (0: the header is ignored).
+AOP_PROXY_COUNT = env_positive("AOP_PROXY_COUNT", env_int("AOP_PROXY_COUNT", 0), zero=True)
+AXES_CLIENT_IP_CALLABLE = "core.security.client_address"
 
 ROOT_URLCONF = "aop.urls"
 WSGI_APPLICATION = "aop.wsgi.application"
@@ -204,10 +222,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- API
+# An API token stops working this many days after it was made (core.authentication).
+AOP_TOKEN_DAYS = env_positive("AOP_TOKEN_DAYS", env_int("AOP_TOKEN_DAYS", 30))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from budgets import api as step3
 from capabilities import api as step2
 from capabilities import views as capability_views
+from core import accounts
 from core.views import healthz
 from metrics import api as step4
 from metrics import views as metric_views
@@ -49,7 +49,7 @@ api_patterns = [
     path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
     path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),
     path("plans/<int:plan_id>/one-pager.pdf", OnePagerPDFView.as_view(), name="one-pager-pdf"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", accounts.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -57,6 +57,7 @@ api_patterns = [
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(accounts.urlpatterns)),  # password change and reset, API tokens
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("healthz", healthz, name="healthz"),

@@ -1,21 +1,83 @@
-"""Session limits and the security log: failed sign-ins and refused requests, with who, what, when
-and where (the log line's time, the user, the method and path, the client address)."""
+"""Session limits, the sign-in lockout, API tokens ended by a password change, and the security log:
+failed sign-ins and refused requests, with who, what, when and where (the log line's time, the user, the
+method and path, the client address)."""
 
+import ipaddress
 import logging
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Sum
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
+
+from core.tokens import token_revoke
 
 log = logging.getLogger("aop.security")
 SIGNED_IN_AT = "aop_signed_in_at"
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The client's address. Behind AOP_PROXY_COUNT trusted proxies it is the address the outermost proxy
+    saw: the AOP_PROXY_COUNT-th from the right of X-Forwarded-For, to which each proxy appends (whatever
+    stands further left came from the client and proves nothing). With no proxy count, or a header that
+    did not pass every proxy, the connection's own address."""
+    if request is None:
+        return ""
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.AOP_PROXY_COUNT
+    if not count:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:  # not what a proxy writes: keep the address we can trust
+        return remote
+
+
+class SignInLockout(AxesDatabaseHandler):
+    """django-axes' database handler with two limits, where axes has one.
+
+    AXES_LOCKOUT_PARAMETERS counts failures for a username at an address (first) and for the address
+    whatever the username (second). The pair is locked after AXES_FAILURE_LIMIT failures, so a colleague's
+    typos behind the same office address lock only their own name; the address is locked after the higher
+    AOP_ADDRESS_FAILURE_LIMIT, which stops one address guessing at many names. Axes compares a single
+    count with its single limit, so the address's count is reported as that limit once it reaches its own.
+    """
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        pair, address = (
+            attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if address >= settings.AOP_ADDRESS_FAILURE_LIMIT:
+            return max(pair, get_failure_limit(request, credentials))
+        return pair
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """A successful sign-in clears that username's failures at the address, not the whole address's:
+        one valid account must not wipe the count of guesses at every other."""
+        deleted, _ = self.filter_user_attempts(request, credentials)[0].delete()
+        return deleted
+
+
+@receiver(pre_save, sender=get_user_model())
+def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwargs) -> None:
+    """A changed or reset password ends the user's API token: whoever knew the old password may hold it.
+    Any save that changes the hash counts (the password pages, the admin site, `changepassword`)."""
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    if old is not None and old != instance.password:
+        token_revoke(user=instance, reason="password changed")
 
 
 @receiver(user_logged_in)
