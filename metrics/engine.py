@@ -348,6 +348,8 @@ def evaluate(
     kpis = list(kpis)
     units, sellers = list(units), list(sellers)
     results = Results()
+    if len({w.label for w in windows}) < len(windows):
+        raise ValueError("Each window needs its own label: answers are looked up by it.")
     if not kpis or not windows or not (units or sellers):
         return results
     rules = FiscalCalendar.load().rules
