@@ -54,6 +54,20 @@ def test_every_task_has_a_soft_time_limit_below_its_hard_limit(name):
     assert task.soft_time_limit < task.time_limit, f"{name}: soft {task.soft_time_limit} ≥ {task.time_limit}"
 
 
+def test_a_lost_job_comes_back_from_redis_only_after_the_longest_task_could_have_ended():
+    # Tasks are acknowledged late and rejected when their worker is lost, so a dead worker's job is sent
+    # again; Redis does so after the visibility timeout, which must outlast the longest hard limit or a
+    # job still running would be handed to a second worker.
+    from django.conf import settings
+
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    longest = max(task.time_limit or app.conf.task_time_limit for task in project_tasks().values())
+    assert longest == 30 * 60  # metrics.tasks.run_import
+    assert longest < settings.CELERY_VISIBILITY_TIMEOUT <= longest + 10 * 60
+    if app.conf.broker_url.startswith("redis"):
+        assert app.conf.broker_transport_options["visibility_timeout"] == settings.CELERY_VISIBILITY_TIMEOUT
+
+
 def test_every_beat_entry_is_sent_with_its_options_through_the_configured_broker(broker_options):
     sent = {}
     with app.connection_for_write(transport_options=broker_options) as conn:

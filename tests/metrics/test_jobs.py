@@ -5,12 +5,17 @@ ends the stuck ones, the sales-ops home lists them, and a failed import is retri
 import csv
 import datetime as dt
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -355,3 +360,125 @@ def test_only_those_who_may_see_and_load_a_batch_retry_it(client, org, people):
     client.force_login(people.leader)  # the uploader may
     assert client.post(url).status_code == 302
     assert ImportBatch.objects.count() == 2
+
+
+# --- On PostgreSQL and Redis: real workers, a real broker -----------------------------------------------
+
+WORKER = [sys.executable, "-m", "celery", "-A", "aop", "worker", "--pool=solo", "--concurrency=1",
+          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"]  # fmt: skip
+
+
+def _test_database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _env(**extra: str) -> dict:
+    return os.environ | {"DATABASE_URL": _test_database_url()} | extra
+
+
+def _wait(predicate, timeout: float) -> float:
+    """Seconds until predicate() held (polling every 0.2 s), or fail."""
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < timeout, "timed out"
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+def _stop(worker: subprocess.Popen) -> str:
+    if worker.poll() is None:
+        worker.terminate()
+    return worker.communicate(timeout=30)[0].decode(errors="replace")[-2000:]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_load_hands_the_file_to_another_which_loads_it_whole(
+    org, people, catalogues, tmp_path
+):
+    mark = tmp_path / "loaded"
+    batch = queued(people, count=20_000)
+    # A 5-second visibility timeout stands for the 35 minutes of production (CELERY_VISIBILITY_TIMEOUT).
+    env = _env(CELERY_VISIBILITY_TIMEOUT="5", AOP_TEST_LOADED_MARK=str(mark))
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tests.metrics.slow_worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    second = None
+    try:
+        _wait(mark.exists, 120)  # the 20,000 rows are written, not committed
+        batch.refresh_from_db()
+        assert (batch.status, batch.attempts, mark.read_text()) == ("running", 1, "20000")
+        assert not Actual.objects.exists()
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        killed = time.monotonic()
+        assert not Actual.objects.exists()  # its transaction died with it
+        time.sleep(6)  # past the visibility timeout: a worker starting now takes the message back
+        second = subprocess.Popen(WORKER, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        _wait(lambda: ImportBatch.objects.get(pk=batch.pk).status not in jobs.PENDING, 120)
+        took = time.monotonic() - killed
+    finally:
+        output = _stop(first) + (_stop(second) if second else "")
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.loaded_rows) == ("done", 2, 20_000), output
+    assert Actual.objects.filter(batch=batch).count() == 20_000
+    print(f"killed mid-load; loaded whole by the second worker {took:.1f} s later")
+
+
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    """The app's broker moved to a port where nothing listens, with fresh connection pools."""
+    from aop.celery import app
+
+    def fresh_pools() -> None:  # kombu keeps a pool per URL: the configured one is found again after
+        app._pool, app.amqp._producer_pool = None, None
+
+    fresh_pools()
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    yield
+    monkeypatch.undo()
+    fresh_pools()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_cannot_be_reached_answers_503_and_fails_the_batch(
+    client, org, people, catalogues, unreachable_broker
+):
+    upload = SimpleUploadedFile("calls.csv", csv_bytes(2500), content_type="text/csv")
+    start = time.monotonic()
+    response = api_as(people.leader).post("/api/imports/", {"file": upload}, format="multipart")
+    took = time.monotonic() - start
+    assert (response.status_code, response.json()) == (503, {"detail": QUEUE_DOWN})
+    assert list(ImportBatch.objects.values_list("status", "message")) == [("failed", QUEUE_DOWN)]
+    client.force_login(people.ops)
+    plan = PlanFactory(org_unit=org.team_a1)
+    client.post(reverse("metrics:qbr-run", args=[plan.pk]), {"quarter": "1"})
+    assert list(RollupRun.objects.values_list("status", "message")) == [("failed", QUEUE_DOWN)]
+    print(f"broker unreachable: 503 in {took:.2f} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_run_by_a_real_worker_ends_a_job_stuck_past_its_limit(org, people, catalogues):
+    batch = _stored(people)
+    aged(ImportBatch, batch.pk, status="running", attempts=1, started_at=NOW - dt.timedelta(hours=1))
+    run = RollupRun.objects.create(plan=PlanFactory(org_unit=org.team_a1), quarter=3)
+    aged(RollupRun, run.pk, created_at=NOW - dt.timedelta(hours=1))
+    worker = subprocess.Popen(WORKER, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        sweep_stuck_jobs.delay()
+        took = _wait(lambda: not ImportBatch.objects.filter(status="running").exists(), 90)
+        _wait(lambda: RollupRun.objects.get(pk=run.pk).status == "failed", 30)
+    finally:
+        output = _stop(worker)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and batch.message.startswith("The worker stopped"), output
+    print(f"sweeper ended the stuck jobs {took:.1f} s after it was sent")
