@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import tabular
 from core.api import ValidationErrorSerializer, VersionedSerializer, VisibleRelatedField
 from metrics import engine, importer, selectors, services, smart
 from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
@@ -254,8 +255,29 @@ class BulkRowSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+def number_format_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=tabular.NUMBER_CHOICES,
+        default=tabular.PLAIN.code,
+        help_text="How the values write numbers: plain 1234.50 (the default), or 1,234.50 or 1.234,50. "
+        "Anything else (currency or percent signs, spaces, other separators) is refused with the row, "
+        "column and text.",
+    )
+
+
+def date_format_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=tabular.DATE_CHOICES,
+        default=tabular.ISO.code,
+        help_text="How the dates are written: YYYY-MM-DD (the default), DD/MM/YYYY, MM/DD/YYYY or "
+        "DD.MM.YYYY.",
+    )
+
+
 class BulkSerializer(serializers.Serializer):
     rows = BulkRowSerializer(many=True, allow_empty=False, max_length=importer.MAX_ROWS)
+    number_format = number_format_field()
+    date_format = date_format_field()
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
@@ -310,13 +332,20 @@ class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         importer.ensure_may_load(request.user)
         data = BulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        batch = importer.load_api(actor=request.user, rows=data.validated_data["rows"])
+        rows = importer.typed_rows(
+            data.validated_data["rows"],
+            number_format=data.validated_data["number_format"],
+            date_format=data.validated_data["date_format"],
+        )
+        batch = importer.load_api(actor=request.user, rows=rows)
         code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
         return Response(ImportBatchSerializer(batch).data, status=code)
 
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV or XLSX with the columns kpi, unit, seller, date, value.")
+    number_format = number_format_field()
+    date_format = date_format_field()
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -340,7 +369,13 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         upload = data.validated_data["file"]
         if upload.size > importer.MAX_BYTES:
             raise serializers.ValidationError({"file": f"The limit is {importer.MAX_BYTES // 2**20} MB."})
-        batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
+        batch = importer.submit(
+            actor=request.user,
+            name=upload.name,
+            data=upload.read(),
+            number_format=data.validated_data["number_format"],
+            date_format=data.validated_data["date_format"],
+        )
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
     parser_classes = [MultiPartParser]

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.forms import NumberField, format_fields
 from metrics.models import KPI, ChurnPolicy, DataSource
 from planning.forms import VersionedModelForm
 
@@ -64,7 +65,7 @@ class MonthsForm(forms.Form):
     def __init__(self, *args, required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, 13):
-            self.fields[f"m{i}"] = forms.DecimalField(
+            self.fields[f"m{i}"] = NumberField(
                 max_digits=18, decimal_places=4, required=required, label=f"Month {i}"
             )
 
@@ -77,7 +78,7 @@ class MonthsForm(forms.Form):
 
 
 class PhaseForm(forms.Form):
-    annual = forms.DecimalField(max_digits=18, decimal_places=4, label="Annual figure")
+    annual = NumberField(max_digits=18, decimal_places=4, label="Annual figure")
     seasonality = forms.ModelChoiceField(queryset=None, required=False, empty_label="Even spread")
 
     def __init__(self, *args, profiles, **kwargs) -> None:
@@ -87,3 +88,4 @@ class PhaseForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="File of actuals (.csv or .xlsx)")
+    number_format, date_format = format_fields(dates=True).values()

@@ -7,21 +7,21 @@ CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loadi
 changes nothing.
 """
 
-import csv
 import datetime as dt
 import io
 import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core import queue
+from core import queue, tabular
 from core.models import AuditEntry
 from core.services import Actor, audit_record
 from metrics import jobs
@@ -33,11 +33,15 @@ MAX_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all members of an XLSX once inflated
 MAX_RATIO = 200  # inflated ÷ compressed size of any XLSX member: beyond it, a zip bomb
 MAX_ROWS = 500_000
-INLINE_ROWS = 2_000  # more than this runs as a Celery job with a progress bar
+MAX_COLUMNS = 16  # the header names five columns; a much wider first line is not a file of actuals
+INLINE_ROWS = 2_000  # more rows than this, estimated from the file's size, run as a Celery job
+CSV_ROW_BYTES = 24  # the shortest plausible row, so that the estimate errs towards the background
+XLSX_ROW_BYTES = 48  # the same for a row of the sheet's XML once inflated
 MAX_KEPT_ERRORS = 1_000
 COLUMNS = ("kpi", "unit", "seller", "date", "value")
 REQUIRED = ("kpi", "date", "value")
-DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+LIMIT = Decimal("1e14")  # values are below 10^14 with at most 4 decimals
+FOUR_PLACES = Decimal("0.0001")
 
 
 logger = logging.getLogger(__name__)
@@ -47,14 +51,36 @@ class UploadRefused(ValidationError):
     """A file refused as a whole, before any row is read."""
 
 
-def inspect(name: str, data: bytes) -> tuple[str, int]:
-    """(kind, estimated rows) of an upload, or UploadRefused if it is too large, not a CSV or XLSX,
-    or an XLSX that would inflate beyond the limits. Nothing is parsed yet."""
+def inspect(
+    name: str, data: bytes, *, number_format: str | None = None, date_format: str | None = None
+) -> tuple[str, int]:
+    """(kind, estimated rows) of an upload, or UploadRefused if it is too large, not a CSV or XLSX, a CSV
+    whose first line is not a header of actuals, or an XLSX that would inflate beyond the limits.
+
+    The kind carries the declared number and date formats (`csv?number=1.234%2C50`), for `read`. Rows
+    are estimated from the upload's size (its sheet's inflated size for an XLSX), never from a count the
+    file declares; only the first line is looked at."""
+    try:
+        numbers, dates = tabular.number_format(number_format), tabular.date_format(date_format)
+    except ValueError as exc:
+        raise UploadRefused(str(exc)) from None
+    kind, size = _kind(name, data)
+    if (numbers, dates) != (tabular.PLAIN, tabular.ISO):
+        kind += "?" + urlencode({"number": numbers.code, "date": dates.code})
+    return kind, -(-size // (CSV_ROW_BYTES if kind.startswith("csv") else XLSX_ROW_BYTES))
+
+
+def _kind(name: str, data: bytes) -> tuple[str, int]:
+    """("csv" or "xlsx", bytes the rows take): the CSV itself, or the XLSX's first sheet inflated."""
     if len(data) > MAX_BYTES:
         raise UploadRefused(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.")
     lowered = name.lower()
     if lowered.endswith(".csv"):
-        return "csv", max(data.count(b"\n") - 1, 0) + (0 if data.endswith(b"\n") else 1)
+        try:
+            tabular.check_first_line(data, max_columns=MAX_COLUMNS)
+        except tabular.FileRefused as exc:
+            raise UploadRefused(str(exc)) from None
+        return "csv", len(data)
     if not lowered.endswith(".xlsx"):
         raise UploadRefused("Upload a .csv or an .xlsx file.")
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -67,52 +93,65 @@ def inspect(name: str, data: bytes) -> tuple[str, int]:
             if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
                 raise UploadRefused(f"The workbook member {member.filename} is compressed suspiciously far.")
         sheets = sorted(
-            n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            (m for m in members if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")),
+            key=lambda m: m.filename,
         )
         if not sheets:
             raise UploadRefused("The workbook has no worksheet.")
-        with archive.open(sheets[0]) as sheet:
-            head = sheet.read(4096)
-    found = DIMENSION.search(head)
-    rows = int(found.group(1)) - 1 if found else 0
-    if rows > MAX_ROWS:
-        raise UploadRefused(f"The sheet has {rows:,} rows; the limit is {MAX_ROWS:,} per file.")
-    return "xlsx", rows
+    return "xlsx", sheets[0].file_size
 
 
 def read(kind: str, data: bytes) -> Iterator[tuple[int, dict]]:
-    """(row number, {column: raw value}) for every non-empty data row; the header row is row 1."""
-    if kind == "csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UploadRefused("The CSV file is not UTF-8 text.") from None
-        lines: Iterable = csv.reader(io.StringIO(text))
-    else:
-        from openpyxl import load_workbook  # uses defusedxml when it is installed (it is a dependency)
+    """(row number, {column: value}) for every non-empty data row; the header row is row 1. The value
+    and date are read in the formats `kind` declares (see `inspect`): a Decimal and a date, or
+    tabular.Unreadable with the reason, reported by check_row. A file that cannot be read as a table
+    (separator, cell counts, rows beyond the limit) raises UploadRefused with the row, column and text."""
+    kind, _, declared = kind.partition("?")
+    formats = dict(parse_qsl(declared))
+    numbers, dates = tabular.number_format(formats.get("number")), tabular.date_format(formats.get("date"))
+    reader = tabular.csv_rows if kind == "csv" else tabular.xlsx_rows
+    try:
+        lines = reader(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        header = _header(next(lines, (1, []))[1])
+        for number, line in lines:
+            cells = dict(zip(header, line, strict=False))
+            if any(v not in (None, "") for v in cells.values()):
+                yield number, typed(cells, numbers=numbers, dates=dates)
+    except tabular.FileRefused as exc:
+        raise UploadRefused(str(exc)) from None
 
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a malformed workbook
-            raise UploadRefused("The workbook cannot be read; save it again as .xlsx.") from None
-        lines = book.worksheets[0].iter_rows(values_only=True)
-    iterator = iter(lines)
-    header = [str(c or "").strip().lower() for c in next(iterator, [])]
+
+def _header(cells: list) -> list[str]:
+    header = [str(c or "").strip().lower() for c in cells]
     missing = [c for c in REQUIRED if c not in header]
     if missing or not ("unit" in header or "seller" in header):
         raise UploadRefused(
-            f"The header must name the columns {', '.join(COLUMNS)} (seller optional); "
-            f"missing: {', '.join(missing or ['unit or seller'])}."
+            f"Row 1: the header must name the columns {', '.join(COLUMNS)} (seller optional); "
+            f"missing: {', '.join(missing or ['unit or seller'])} (the header reads {', '.join(header)!r})."
         )
     unknown = [c for c in header if c and c not in COLUMNS]
     if unknown:
-        raise UploadRefused(f"Unknown column(s): {', '.join(unknown)}. Use {', '.join(COLUMNS)}.")
-    for number, line in enumerate(iterator, start=2):
-        if number - 1 > MAX_ROWS:
-            raise UploadRefused(f"More than {MAX_ROWS:,} rows; split the file.")
-        cells = dict(zip(header, line, strict=False))
-        if any(v not in (None, "") for v in cells.values()):
-            yield number, cells
+        raise UploadRefused(f"Row 1: unknown column(s) {', '.join(unknown)}. Use {', '.join(COLUMNS)}.")
+    return header
+
+
+def typed(
+    cells: dict, *, numbers: tabular.NumberFormat = tabular.PLAIN, dates: tabular.DateFormat = tabular.ISO
+) -> dict:
+    """The row with its value and date read in the declared formats, each a Decimal or a date, or
+    tabular.Unreadable with the reason (so that every bad cell of a file is reported, not the first)."""
+    value, day = cells.get("value"), cells.get("date")
+    if value not in (None, ""):
+        cells["value"] = tabular.readable(tabular.cell_number, value, numbers)
+    if day not in (None, ""):
+        cells["date"] = tabular.readable(tabular.cell_date, day, dates)
+    return cells
+
+
+def typed_rows(rows: list[dict], *, number_format: str | None, date_format: str | None) -> list[dict]:
+    """Rows sent to the bulk API, read in the formats the request declares (refused as ValueError)."""
+    numbers, dates = tabular.number_format(number_format), tabular.date_format(date_format)
+    return [typed(dict(row), numbers=numbers, dates=dates) for row in rows]
 
 
 def may_load(actor: Actor) -> bool:
@@ -173,30 +212,15 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
         bad("unit", "give a unit or a seller")
     if unit and seller and not seller.org_unit.path.startswith(unit.path):
         bad("seller", f"{email} is not a seller of {unit_code}")
-    raw_date = cells.get("date")
-    day = None
-    if isinstance(raw_date, dt.datetime):
-        day = raw_date.date()
-    elif isinstance(raw_date, dt.date):
-        day = raw_date
-    else:
-        try:
-            day = dt.date.fromisoformat(_text(raw_date))
-        except ValueError:
-            bad("date", f"{_text(raw_date)!r} is not a date like 2027-03-31")
-    raw_value = cells.get("value")
-    value = None
+    day = value = None
     try:
-        value = (
-            Decimal(_text(raw_value).replace(",", ""))
-            if not isinstance(raw_value, float)
-            else Decimal(repr(raw_value))
-        )
-        if not value.is_finite() or abs(value) >= Decimal("1e14") or value.as_tuple().exponent < -4:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        bad("value", f"{_text(raw_value)!r} is not a number below 10^14 with at most 4 decimals")
-        value = None
+        day = _day(cells.get("date"))
+    except ValueError as exc:
+        bad("date", str(exc))
+    try:
+        value = _value(cells.get("value"))
+    except ValueError as exc:
+        bad("value", str(exc))
     if found:
         errors.extend(found)
         return None
@@ -204,7 +228,27 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
     return (kpi.pk, subject.pk, seller.pk if seller else None, day, value)
 
 
-PLAIN_NUMBER = re.compile(r"-?\d{1,14}(?:\.\d{1,4})?")
+def _day(cell: object) -> dt.date:
+    if isinstance(cell, tabular.Unreadable):
+        raise ValueError(cell.reason)
+    return tabular.cell_date(cell)
+
+
+def _value(cell: object) -> Decimal:
+    """A value below 10^14 with at most 4 decimals: a cell read in its declared format, or plain text."""
+    if isinstance(cell, tabular.Unreadable):
+        raise ValueError(cell.reason)
+    value = tabular.cell_number(cell)
+    if not _fits(value):
+        raise ValueError(f"{_text(cell)!r} is not a number below 10^14 with at most 4 decimals")
+    return value
+
+
+def _fits(value: Decimal) -> bool:
+    return abs(value) < LIMIT and value == value.quantize(FOUR_PLACES)
+
+
+PLAIN_NUMBER = re.compile(r"-?[0-9]{1,14}(?:\.[0-9]{1,4})?")
 
 
 def validate(
@@ -213,8 +257,9 @@ def validate(
     """(clean rows, every problem, rows read). A row repeating another's natural key is a problem too.
 
     A file repeats a few thousand (KPI, unit, seller) triples and a few hundred dates over its rows: once
-    check_row has accepted a triple or a date, later rows reuse the answer, and a plain number is read
-    without the general parser. Anything else goes through check_row, which words every problem."""
+    check_row has accepted a triple or a date, later rows reuse the answer, and a number already read
+    (or plain text) skips the general parser. Anything else goes through check_row, which words every
+    problem."""
     look = Lookups(actor)
     clean: list[Row] = []
     errors: list[dict] = []
@@ -226,7 +271,9 @@ def validate(
         ref = (cells.get("kpi"), cells.get("unit"), cells.get("seller"))
         raw_date, raw_value = cells.get("date"), cells.get("value")
         known, day = refs.get(ref), days.get(raw_date)
-        if known and day and isinstance(raw_value, str) and PLAIN_NUMBER.fullmatch(raw_value):
+        if known and day and isinstance(raw_value, Decimal) and _fits(raw_value):
+            row = (*known, day, raw_value)
+        elif known and day and isinstance(raw_value, str) and PLAIN_NUMBER.fullmatch(raw_value):
             row = (*known, day, Decimal(raw_value))
         else:
             row = check_row(number, cells, look, errors)
@@ -310,7 +357,15 @@ def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
 # --- Batches ------------------------------------------------------------------------------------------------
 
 
-def submit(*, actor: Actor, name: str, data: bytes, run_inline: bool | None = None) -> ImportBatch:
+def submit(
+    *,
+    actor: Actor,
+    name: str,
+    data: bytes,
+    run_inline: bool | None = None,
+    number_format: str | None = None,
+    date_format: str | None = None,
+) -> ImportBatch:
     """Record an upload and process it: at once when small, else as a Celery job. A file refused as a
     whole is recorded as refused with the reason; a job the queue refuses is recorded as failed, and
     queue.QueueUnavailable is raised (503)."""
@@ -318,7 +373,7 @@ def submit(*, actor: Actor, name: str, data: bytes, run_inline: bool | None = No
         file_name=name[:200], uploaded_by=actor if actor.is_authenticated else None
     )
     try:
-        kind, estimate = inspect(name, data)
+        kind, estimate = inspect(name, data, number_format=number_format, date_format=date_format)
     except UploadRefused as exc:
         return _finish(batch, ImportBatch.Status.FAILED, message=" ".join(exc.messages))
     batch.total_rows = estimate

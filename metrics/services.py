@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from core import tabular
 from core.exceptions import InvalidTransitionError
 from core.models import AuditEntry
 from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
@@ -95,10 +96,10 @@ def _subject(unit: OrgUnit, seller: Seller | None) -> dict:
 
 def _value(value, field: str = "value") -> Decimal:
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except ArithmeticError:
-        raise ValidationError({field: f"{value!r} is not a number."}) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e14") or number.as_tuple().exponent < -4:
+        number = tabular.cell_number(value)  # a plain number when typed: never a thousands separator
+    except ValueError as exc:
+        raise ValidationError({field: str(exc)}) from None
+    if abs(number) >= Decimal("1e14") or number.as_tuple().exponent < -4:
         raise ValidationError({field: f"{value!r}: give a number below 10^14 with at most 4 decimals."})
     return number
 

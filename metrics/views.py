@@ -142,7 +142,13 @@ def imports(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", f"The file is larger than {importer.MAX_BYTES // 2**20} MB.")
             else:
                 try:
-                    batch = importer.submit(actor=request.user, name=upload.name, data=upload.read())
+                    batch = importer.submit(
+                        actor=request.user,
+                        name=upload.name,
+                        data=upload.read(),
+                        number_format=form.cleaned_data["number_format"],
+                        date_format=form.cleaned_data["date_format"],
+                    )
                 except QueueUnavailable as exc:  # the batch is recorded as failed, with a retry
                     form.add_error("file", str(exc.detail))
                     status = 503

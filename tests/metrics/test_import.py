@@ -38,7 +38,12 @@ def test_one_bad_row_among_thousands_changes_nothing_and_is_reported(org, people
     batch = importer.submit(actor=people.leader, name="calls.csv", data=csv_bytes(rows), run_inline=True)
     assert batch.status == "failed" and batch.error_count == 1
     assert batch.errors == [
-        {"row": 1735, "column": "date", "reason": "'2027-13-01' is not a date like 2027-03-31"}
+        {
+            "row": 1735,
+            "column": "date",
+            "reason": "'2027-13-01' is not a date in the format YYYY-MM-DD (like 2027-03-31): "
+            "month must be in 1..12",
+        }
     ]
     assert not Actual.objects.exists()
 
@@ -118,12 +123,6 @@ def test_malformed_and_oversized_workbooks_are_refused_before_parsing(org, peopl
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 5_000_000 + b"</a>")
     refused = importer.submit(actor=people.leader, name="bomb.xlsx", data=bomb.getvalue(), run_inline=True)
     assert refused.status == "failed" and "compressed suspiciously far" in refused.message
-
-    tall = io.BytesIO()
-    with zipfile.ZipFile(tall, "w") as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b'<worksheet><dimension ref="A1:E900001"/></worksheet>')
-    refused = importer.submit(actor=people.leader, name="tall.xlsx", data=tall.getvalue(), run_inline=True)
-    assert refused.status == "failed" and "900,000 rows; the limit is 500,000" in refused.message
 
     monkeypatch.setattr(importer, "MAX_BYTES", 1000)
     big = importer.submit(actor=people.leader, name="big.csv", data=b"x" * 2000, run_inline=True)
