@@ -351,7 +351,7 @@ class _Lines:
 
 
 def _width_refused(number: int, cells: list[str], header: list[str], separator: str) -> FileRefused:
-    line = _shown(separator.join(cells), 2 * SHOWN)
+    line = _shown(separator.join(cells), SHOWN + 20)
     if len(cells) > len(header):
         return FileRefused(
             f"{len(cells)} cells where the header names {len(header)}; the extra cell holds "
@@ -362,7 +362,7 @@ def _width_refused(number: int, cells: list[str], header: list[str], separator: 
         )
     return FileRefused(
         f"{len(cells)} cells where the header names {len(header)}; "
-        f"{header[len(cells)]!r} is missing (the row reads {line})",
+        f"{_shown(header[len(cells)])} is missing (the row reads {line})",
         row=number,
         column=str(len(cells) + 1),
     )
