@@ -78,6 +78,9 @@ def test_a_semicolon_separated_file_is_refused_as_such(client, budget, plan, peo
 
 def test_a_declared_number_format_loads_the_same_values_as_the_plain_one(client, budget, plan, people):
     client.force_login(people.leader)
+    page = client.get(reverse("budgets:plan", args=[plan.pk])).content.decode()
+    assert '<select name="number_format" id="spend-number_format">' in page
+    assert '<option value="1234.50" selected>' in page  # the plain format first, chosen
     totals = []
     for months, declared in (
         (["1234.56", "1000"], {}),
