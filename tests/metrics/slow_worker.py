@@ -2,10 +2,11 @@
 test can kill it there (tests/metrics/test_jobs.py). It touches the file named by AOP_TEST_LOADED_MARK
 when the rows are written, then sleeps.
 
-    python -m tests.metrics.slow_worker
+    python -m tests.metrics.slow_worker [--pool=prefork]
 """
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -33,7 +34,8 @@ def slow_loads(**kwargs) -> None:
 
 
 if __name__ == "__main__":
+    pool = sys.argv[1:] or ["--pool=solo"]  # time limits need --pool=prefork
     app.worker_main(
-        ["worker", "--pool=solo", "--concurrency=1", "--without-gossip", "--without-mingle",
+        ["worker", *pool, "--concurrency=1", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "--loglevel=WARNING"]
     )  # fmt: skip

@@ -482,3 +482,29 @@ def test_the_sweeper_run_by_a_real_worker_ends_a_job_stuck_past_its_limit(org, p
     batch.refresh_from_db()
     assert batch.status == "failed" and batch.message.startswith("The worker stopped"), output
     print(f"sweeper ended the stuck jobs {took:.1f} s after it was sent")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_soft_time_limit_during_the_load_ends_the_batch_failed_with_no_row(
+    org, people, catalogues, tmp_path
+):
+    mark = tmp_path / "loaded"
+    batch = _stored(people)
+    env = _env(AOP_TEST_LOADED_MARK=str(mark))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.metrics.slow_worker", "--pool=prefork"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        # The task's own limits (29 and 30 minutes), shortened for this one message.
+        run_import.apply_async([batch.pk], soft_time_limit=3, time_limit=20)
+        took = _wait(lambda: ImportBatch.objects.get(pk=batch.pk).status not in jobs.PENDING, 60)
+    finally:
+        output = _stop(worker)
+    batch.refresh_from_db()
+    assert mark.exists(), output  # the rows were written, inside the transaction, when the limit struck
+    assert batch.status == "failed" and batch.message.startswith("The import took longer than"), output
+    assert not Actual.objects.exists()
+    print(f"soft time limit: failed {took:.1f} s after sending, message {batch.message!r}")
