@@ -72,11 +72,14 @@ class SignInLockout(AxesDatabaseHandler):
 @receiver(pre_save, sender=get_user_model())
 def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwargs) -> None:
     """A changed or reset password ends the user's API token: whoever knew the old password may hold it.
-    Any save that changes the hash counts (the password pages, the admin site, `changepassword`)."""
-    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+
+    Any set_password() then save() counts: the password pages, the admin site, `changepassword`. The
+    rehash Django does at sign-in after a hasher upgrade does not (same password, new hash): it saves
+    without set_password(), whose raw password AbstractBaseUser keeps in `_password` until the save.
+    """
+    if instance.pk is None or getattr(instance, "_password", None) is None:
         return
-    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    if old is not None and old != instance.password:
+    if update_fields is None or "password" in update_fields:
         token_revoke(user=instance, reason="password changed")
 
 

@@ -1,8 +1,8 @@
 """API tokens: DRF's authtoken (one token per user), valid for AOP_TOKEN_DAYS after it was made.
 
-A user replaces or revokes their token on the "API tokens" page or through the API; changing or resetting
-a password revokes it (any save that changes the password hash, so the admin site and `changepassword`
-too). The key is shown once, when it is made; pages show only its first characters.
+A user replaces or revokes their token on the "API tokens" page or through the API; setting a new password
+revokes it (core.security: the password pages, the admin site, `changepassword`). The key is shown once,
+when it is made; pages show only its first characters.
 """
 
 import datetime as dt

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -105,6 +106,18 @@ def test_any_save_that_changes_the_password_revokes_the_token_and_no_other_save_
     user.set_password("changed-by-an-admin-1")
     user.save()  # the admin site, `manage.py changepassword`
     assert plans_with(key).status_code == 401
+
+
+def test_the_rehash_at_sign_in_after_a_hasher_upgrade_keeps_the_token(db, settings):
+    UserFactory(username="anna")  # hashed with MD5, the only hasher the tests use
+    key = obtain()
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # the newer, preferred hasher
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    assert obtain() == key  # signing in rehashed the same password with PBKDF2…
+    assert get_user_model().objects.get(username="anna").password.startswith("pbkdf2_sha256$")
+    assert plans_with(key).status_code == 200  # …and the token still works
 
 
 def test_the_tokens_page_shows_a_new_key_once_then_only_its_prefix(client, db):
