@@ -1,7 +1,8 @@
 """Loading actuals from a file or the API: refuse what is unsafe before parsing, validate every row,
 change nothing if any row is bad, and upsert the rest set-wise on the natural key.
 
-Columns: kpi (code), unit (org unit code), seller (email, optional), date (YYYY-MM-DD), value.
+Columns: kpi (code), unit (org unit code), seller (email, optional), date (YYYY-MM-DD), value (a plain
+number like 1234.50); an upload may declare another number and date format, read by core.tabular.
 On PostgreSQL the rows are COPYed into a temporary staging table and merged with one INSERT … ON
 CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loading the same rows
 changes nothing.
