@@ -73,7 +73,9 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_positive("AXES_FAILURE_LIMIT", env_int("AXES_FAILURE_LIMIT", 5))
-AOP_ADDRESS_FAILURE_LIMIT = env_positive("AOP_ADDRESS_FAILURE_LIMIT", env_int("AOP_ADDRESS_FAILURE_LIMIT", 50))
+AOP_ADDRESS_FAILURE_LIMIT = env_positive(
+    "AOP_ADDRESS_FAILURE_LIMIT", env_int("AOP_ADDRESS_FAILURE_LIMIT", 50)
+)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]  # the pair first: SignInLockout
 AXES_HANDLER = "core.security.SignInLockout"
