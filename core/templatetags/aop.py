@@ -88,7 +88,18 @@ def change_lines(entry) -> list[tuple[str, str, str]]:
         changes = entry.changes if isinstance(entry.changes, dict) else {"changes": [None, entry.changes]}
     except Exception:
         return []
-    return [_change_line(model, str(name), change) for name, change in changes.items()]
+    # In the model's field order: PostgreSQL's jsonb keeps no key order, so the stored order is not one.
+    place = _field_order(model)
+    ordered = sorted(changes.items(), key=lambda item: (place.get(str(item[0]), len(place)), str(item[0])))
+    return [_change_line(model, str(name), change) for name, change in ordered]
+
+
+@lru_cache(maxsize=256)
+def _field_order(model) -> dict[str, int]:
+    if model is None:
+        return {}
+    fields = [*model._meta.concrete_fields, *model._meta.many_to_many, *model._meta.related_objects]
+    return {f.name: i for i, f in enumerate(fields)}
 
 
 def _change_line(model, name: str, change: object) -> tuple[str, str, str]:

@@ -235,9 +235,9 @@ def test_shapes_no_service_writes_still_render_rather_than_fail():
     assert change_lines(entry) == [
         ("Status", "—", "Approved"),
         ("Revision", "—", "1; 2; 3"),
-        ("Kpis", "—", "—"),
         ("approved_at", "2027-02-30T10:00:00", "soon"),
         ("Over-assignment buffer (%)", "NaN", "lots"),
+        ("Kpis", "—", "—"),  # not a field of a plan: after the fields, in the model's order
     ]
     # A model that is gone: every change is a name and its values.
     gone = ContentType.objects.create(app_label="retired", model="forecast")
@@ -276,8 +276,8 @@ def test_an_initiative_edit_reads_as_labels_names_and_sets(plan, people):
         m2m={"objectives": [retain]},
     )
     assert latest_lines(initiative) == [
-        ("Status", "Planned", "In progress"),
         ("End quarter", "Q4", "Q2"),
+        ("Status", "Planned", "In progress"),
         ("Strategy", "—", "Land"),
         ("Objectives", "", "Added: Retain"),
     ]
@@ -298,9 +298,9 @@ def test_the_workflow_reads_as_status_labels_moments_and_names(plan, people):
     assert latest_lines(plan) == [
         ("Status", "Approved", "Draft"),
         ("Revision", "1", "2"),
+        ("Submitted at", submitted, "—"),
         ("Approved at", approved, "—"),
         ("Approved by", "executive", "—"),
-        ("Submitted at", submitted, "—"),
     ]
 
 
@@ -327,17 +327,17 @@ def test_a_pending_budget_move_reads_with_its_amount_and_status_labels(plan, peo
         new_line={"name": "Partners", "category": "programs"},
     )
     assert latest_lines(move) == [
-        ("From", "—", "Unallocated pool"),
-        ("To", "—", "Partners"),
         ("Amount", "—", "385,750.00"),
         ("Status", "—", "Pending approval"),
+        ("From", "—", "Unallocated pool"),  # recorded under names of their own: after the fields
+        ("To", "—", "Partners"),
     ]
     budgets.move_approve(actor=people.executive, move=move, comment="Go")
     assert latest_lines(move) == [("Status", "Pending approval", "Posted")]
     budgets.line_update(
         actor=people.leader, line=line, version=line.version, values={"growth": True, "category": "headcount"}
     )
-    assert latest_lines(line) == [("Growth", "No", "Yes"), ("Category", "Programs", "Headcount")]
+    assert latest_lines(line) == [("Category", "Programs", "Headcount"), ("Growth", "No", "Yes")]
 
 
 def test_an_assessment_reads_with_maturity_labels_the_assessor_and_the_date(plan, people, catalogues):
