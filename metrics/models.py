@@ -180,7 +180,7 @@ class ImportBatch(models.Model):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Loaded"
-        FAILED = "failed", "Refused"
+        FAILED = "failed", "Failed"
 
     file_name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(

@@ -275,7 +275,7 @@ def test_the_sweeper_fails_jobs_stuck_past_their_limit_and_leaves_the_others(org
     run.refresh_from_db()
     assert run.status == "failed" and run.message.startswith("No worker took this job up within 45 minutes")
     entry = AuditEntry.objects.filter(object_id=str(lost.pk), actor_name="system").get()
-    assert entry.changes == {"status": ["Running", "Refused"]}
+    assert entry.changes == {"status": ["Running", "Failed"]}
     assert jobs.sweep(NOW) == {"imports": 0, "rollups": 0, "files": 0}  # once is enough
 
 

@@ -61,7 +61,7 @@ def test_uploading_a_file_with_errors_shows_them_on_its_page(client, people, org
     body = b"kpi,unit,date,value\nleads,team-a1,2027-02-01,10\nleads,team-a1,2027-02-30,5\n"
     response = client.post(reverse("kpi-imports"), {"file": SimpleUploadedFile("leads.csv", body)})
     page = client.get(response["Location"]).content.decode()
-    assert "Refused" in page and "&#x27;2027-02-30&#x27; is not a date in the format YYYY-MM-DD" in page
+    assert "Failed" in page and "&#x27;2027-02-30&#x27; is not a date in the format YYYY-MM-DD" in page
     client.force_login(people.sibling)  # another leader does not see it
     assert client.get(response["Location"]).status_code == 404
 
