@@ -14,12 +14,6 @@ from planning.models import Plan
 STATUSES = ("on_track", "at_risk", "off_track", "stale")
 
 
-def _roles(user) -> set[str]:
-    if user.is_superuser:
-        return set(Role.values)
-    return {role for role, _ in permissions._memberships(user)}
-
-
 def _plan_status(plans: list[Plan]) -> list[dict]:
     """Each plan with the status counts of its latest computed quarter, at its own unit."""
     latest: dict[int, int] = dict(
@@ -53,7 +47,7 @@ def _current_years() -> list[int]:
 def panels(user) -> list[Panel]:
     if not user.is_authenticated:
         return []
-    roles = _roles(user)
+    roles = permissions.roles_of(user)
     result = []
     years = _current_years()
     if Role.SALES_LEADER in roles:

@@ -85,6 +85,17 @@ def is_company_ops(user) -> bool:
     )
 
 
+def roles_of(user) -> set[str]:
+    """Every role `user` holds on some unit of the tree (a superuser: every role; an anonymous or inactive
+    user: none). What a home page or menu shows by role; whether a role reaches a given unit is
+    `has_role`'s or `roles_on`'s to say."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role.values)
+    return {role for role, _ in _memberships(user)}
+
+
 def roles_on(user, unit: OrgUnit) -> set[str]:
     """Every role `user` holds on `unit`, directly or inherited."""
     if user.is_superuser:

@@ -1,3 +1,5 @@
+from django.contrib.auth.models import AnonymousUser
+
 from orgs import permissions
 from orgs.models import OrgUnit, Role
 from orgs.services import org_unit_repath
@@ -54,3 +56,16 @@ def test_moving_a_unit_moves_its_subtree_and_the_access_with_it(org, people):
 def test_inactive_users_see_nothing(org, people):
     people.ops.is_active = False
     assert OrgUnit.objects.visible_to(people.ops).count() == 0
+
+
+def test_a_users_roles_are_every_role_they_hold_anywhere_in_the_tree(org, people):
+    # The leader of team A1 also views region B: two roles on two units, listed together.
+    MembershipFactory(user=people.leader, org_unit=org.region_b, role=Role.VIEWER)
+    permissions.forget(people.leader)
+    assert permissions.roles_of(people.leader) == {Role.SALES_LEADER, Role.VIEWER}
+    assert permissions.roles_of(people.ops) == {Role.SALES_OPS}
+    assert permissions.roles_of(UserFactory(username="root", is_superuser=True)) == set(Role.values)
+    assert permissions.roles_of(people.outsider) == set()
+    assert permissions.roles_of(AnonymousUser()) == set()
+    people.executive.is_active = False
+    assert permissions.roles_of(people.executive) == set()
