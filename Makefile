@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # Debian packages: WeasyPrint's font subsetting and metric-compatible fonts for the app; a PDF
-# reader and Chromium for the tests.
+# reader, Chromium and LibreOffice Calc (spreadsheet round trips; no system locales needed) for the tests.
 RUN_DEBS := libharfbuzz-subset0 fonts-liberation
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium libreoffice-calc-nogui
 
 .PHONY: help run test fuzz bench lint format system-debs-run system-debs-test clean
 
@@ -76,4 +76,4 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .import_linter_cache
