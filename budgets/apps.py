@@ -7,5 +7,6 @@ class BudgetsConfig(AppConfig):
 
     def ready(self) -> None:
         from budgets import hooks
+        from core.registry import registry
 
-        hooks.register_all()
+        hooks.register(registry)

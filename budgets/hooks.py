@@ -1,12 +1,21 @@
-"""Step 3's parts in the earlier steps: lines edited in place like plan content, lines as funding of
-objectives and improvement actions, the budget in frozen revisions, pending moves on the overview."""
+"""Step 3's parts in the earlier steps: its tab and line on the overview, lines edited in place like plan
+content, lines as funding of objectives and (with money on them) of improvement actions, the budget in
+frozen revisions, pending moves on the overview."""
 
 from django.urls import reverse
 
 from budgets import forms, services
 from budgets.models import Budget, BudgetLine, Move
-from capabilities import selectors as capability_selectors
-from planning import kinds, overview, snapshot, targets
+from core.registry import (
+    AlertSource,
+    ContentKind,
+    FundingRule,
+    OverviewSection,
+    Registry,
+    SnapshotSection,
+    Tab,
+)
+from planning import kinds, overview
 from planning.models import Plan
 
 
@@ -71,9 +80,30 @@ def pending_alerts(plan: Plan) -> list[overview.Alert]:
     ]
 
 
-def register_all() -> None:
-    kinds.register(LINES)
-    targets.register_funding("budget_lines", "budget line")
-    capability_selectors.register_funding("budget_lines")
-    snapshot.register("Budget", budget_section)
-    overview.register(pending_alerts)
+def has_money(line: BudgetLine) -> bool:
+    """A budget line funds an improvement action only with money on it."""
+    return line.amount > 0
+
+
+def register(registry: Registry) -> None:
+    registry.add(
+        Tab(key="budget", label="Budget", url_name="budgets:plan", step=3, order=30),
+        OverviewSection(
+            key="budget",
+            title="Functional budget",
+            url_name="budgets:plan",
+            description="Lines, value drivers and the reallocation ledger.",
+            order=30,
+        ),
+        ContentKind(kind=LINES, order=30),
+        FundingRule(funds="planning.Objective", related_name="budget_lines", label="budget line", order=30),
+        FundingRule(
+            funds="capabilities.ImprovementAction",
+            related_name="budget_lines",
+            label="budget line",
+            predicate=has_money,
+            order=31,
+        ),
+        SnapshotSection(title="Budget", build=budget_section, order=30),
+        AlertSource(key="pending-moves", build=pending_alerts, order=30),
+    )

@@ -7,5 +7,6 @@ class CapabilitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from capabilities import hooks
+        from core.registry import registry
 
-        hooks.register_all()
+        hooks.register(registry)

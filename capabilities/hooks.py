@@ -1,11 +1,12 @@
-"""Step 2's parts in Step 1's machinery: the roadmap edited in place like other plan content, the
-assessment in frozen revisions, unaddressed gaps on the plan overview."""
+"""Step 2's parts in Step 1's machinery: its tab and line on the overview, the roadmap edited in place
+like other plan content, the assessment in frozen revisions, unaddressed gaps on the plan overview."""
 
 from django.urls import reverse
 
 from capabilities import forms, selectors
 from capabilities.models import CapabilityAssessment, ImprovementAction
-from planning import kinds, overview, snapshot
+from core.registry import AlertSource, ContentKind, OverviewSection, Registry, SnapshotSection, Tab
+from planning import kinds, overview
 from planning.models import Plan
 
 ACTIONS = kinds.Kind(
@@ -68,8 +69,18 @@ def unaddressed_alerts(plan: Plan) -> list[overview.Alert]:
     ]
 
 
-def register_all() -> None:
-    kinds.register(ACTIONS)
-    snapshot.register("Capability assessment", assessment_section)
-    snapshot.register("Improvement roadmap", actions_section)
-    overview.register(unaddressed_alerts)
+def register(registry: Registry) -> None:
+    registry.add(
+        Tab(key="capabilities", label="Capabilities", url_name="capabilities:plan", step=2, order=20),
+        OverviewSection(
+            key="capabilities",
+            title="Capability assessment",
+            url_name="capabilities:plan",
+            description="Maturity and criticality; the gaps that matter.",
+            order=20,
+        ),
+        ContentKind(kind=ACTIONS, order=20),
+        SnapshotSection(title="Capability assessment", build=assessment_section, order=20),
+        SnapshotSection(title="Improvement roadmap", build=actions_section, order=21),
+        AlertSource(key="unaddressed-gaps", build=unaddressed_alerts, order=20),
+    )

@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from capabilities.models import CRITICALITY, Capability, CapabilityAssessment, ImprovementAction
+from core.registry import FundingRule, registry
 from planning.models import Plan
 
 HIGH = 3  # criticality from which an unfunded gap is flagged
 LEVELS = ("maturity", "target_maturity", "benchmark_maturity", "criticality")  # the sheet's selects
 
-# Reverse relations of ImprovementAction that fund it. Step 3 adds its budget lines in its AppConfig.ready.
-FUNDING: list[str] = []
 
-
-def register_funding(related_name: str) -> None:
-    if related_name not in FUNDING:
-        FUNDING.append(related_name)
+def action_funding() -> list[FundingRule]:
+    """What funds an improvement action besides its own budget: the records later steps register (Step 3's
+    budget lines with money on them), so this step never imports them."""
+    return registry.funding(ImprovementAction._meta.label)
 
 
 def is_funded(action: ImprovementAction) -> bool:
@@ -25,7 +24,9 @@ def is_funded(action: ImprovementAction) -> bool:
     if action.status == ImprovementAction.Status.CANCELLED:
         return False
     return action.budget > 0 or any(
-        getattr(record, "amount", 1) > 0 for name in FUNDING for record in getattr(action, name).all()
+        rule.counts(record)
+        for rule in action_funding()
+        for record in getattr(action, rule.related_name).all()
     )
 
 
@@ -38,7 +39,7 @@ def is_unaddressed(assessment: CapabilityAssessment) -> bool:
 
 def assessments(plan: Plan) -> list[CapabilityAssessment]:
     """The plan's assessments with their actions (and their funding), in a fixed number of queries."""
-    actions = ImprovementAction.objects.prefetch_related(*FUNDING)
+    actions = ImprovementAction.objects.prefetch_related(*(rule.related_name for rule in action_funding()))
     return list(
         CapabilityAssessment.objects.filter(plan=plan)
         .select_related("capability", "assessor")

@@ -6,11 +6,7 @@ class MetricsConfig(AppConfig):
     verbose_name = "Step 4 · SMART metrics"
 
     def ready(self) -> None:
-        from metrics import dashboard, snapshot_sections
-        from planning import dashboard as home
-        from planning import snapshot, targets
+        from core.registry import registry
+        from metrics import hooks
 
-        targets.register_funding("kpis", "KPI")
-        home.register(dashboard.panels)
-        snapshot.register("KPIs", snapshot_sections.kpis)
-        snapshot.register("Churn policy", snapshot_sections.churn)
+        hooks.register(registry)

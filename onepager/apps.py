@@ -6,21 +6,17 @@ class OnepagerConfig(AppConfig):
     verbose_name = "Step 5 · One-page strategy"
 
     def ready(self) -> None:
-        from django.db import transaction
         from django.db.models.signals import post_save
 
+        from core.registry import registry
         from metrics.signals import rollup_done
-        from onepager.tasks import prerender
+        from onepager import hooks, receivers
         from planning.models import PlanRevision
 
-        def queue(plan_id: int) -> None:
-            transaction.on_commit(lambda: prerender.delay(plan_id))
-
-        def on_approval(sender, instance, created, **kwargs) -> None:
-            if created:
-                queue(instance.plan_id)
-
-        post_save.connect(on_approval, sender=PlanRevision, dispatch_uid="onepager-prerender-on-approval")
-        rollup_done.connect(
-            lambda sender, plan_id, **kw: queue(plan_id), weak=False, dispatch_uid="onepager-rollup"
+        hooks.register(registry)
+        post_save.connect(
+            receivers.prerender_on_approval,
+            sender=PlanRevision,
+            dispatch_uid="onepager-prerender-on-approval",
         )
+        rollup_done.connect(receivers.prerender_on_rollup, dispatch_uid="onepager-rollup")

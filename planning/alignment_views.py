@@ -98,7 +98,7 @@ def trace_context(plan: Plan) -> dict:
         "unfunded": list(unfunded[:TRACE_SHOWN]),
         "unfunded_count": unfunded_count,
         "unfunded_more": max(unfunded_count - TRACE_SHOWN, 0),
-        "funding_labels": list(targets.FUNDING.values()),
+        "funding_labels": [rule.label for rule in targets.objective_funding()],
     }
 
 

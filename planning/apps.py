@@ -6,6 +6,7 @@ class PlanningConfig(AppConfig):
     verbose_name = "Step 1 · Strategic alignment"
 
     def ready(self) -> None:
-        from planning import snapshot_sections
+        from core.registry import registry
+        from planning import hooks
 
-        snapshot_sections.register_all()
+        hooks.register(registry)

@@ -1,7 +1,10 @@
-"""Panels later steps add to the home page for the roles a user holds; planning never imports them."""
+"""Panels later steps add to the home page for the roles a user holds: each registers a DashboardPanel
+in core.registry, so planning never imports them."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from core.registry import DashboardPanel, registry
 
 
 @dataclass
@@ -12,13 +15,7 @@ class Panel:
 
 
 PanelBuilder = Callable[[object], list[Panel]]
-_builders: list[PanelBuilder] = []
-
-
-def register(builder: PanelBuilder) -> None:
-    if builder not in _builders:
-        _builders.append(builder)
 
 
 def panels(user) -> list[Panel]:
-    return [panel for build in _builders for panel in build(user)]
+    return [panel for source in registry.entries(DashboardPanel) for panel in source.build(user)]

@@ -1,10 +1,11 @@
 """The kinds of Step 1 content a plan holds, for the views and the API that edit them alike."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from core.registry import ContentKind, registry
 from planning import forms
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget, Strategy
 
@@ -46,12 +47,23 @@ class Kind:
         return self.row_template or f"planning/rows/{self.singular.replace(' ', '_')}.html"
 
 
-def register(kind: Kind) -> None:
-    """Later steps add their kinds of plan content (in their AppConfig.ready)."""
-    KINDS[kind.slug] = kind
+class _Registered(Mapping):
+    """Every kind of plan content, Step 1's and those later steps register, by slug in their order."""
+
+    def __getitem__(self, slug: str) -> Kind:
+        return registry.get(ContentKind, slug).kind
+
+    def __iter__(self) -> Iterator[str]:
+        return (entry.key for entry in registry.entries(ContentKind))
+
+    def __len__(self) -> int:
+        return len(registry.entries(ContentKind))
 
 
-KINDS = {
+KINDS: Mapping[str, Kind] = _Registered()
+
+# Step 1's kinds, registered by planning.hooks in this order.
+STEP1 = {
     k.slug: k
     for k in (
         Kind(

@@ -1,9 +1,10 @@
-"""What later steps flag on a plan's overview: each registers a function of the plan that returns
-alerts, so planning never imports them."""
+"""What later steps flag on a plan's overview: each registers an AlertSource, a function of the plan that
+returns alerts, in core.registry, so planning never imports them."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.registry import AlertSource, registry
 from planning.models import Plan
 
 
@@ -16,13 +17,7 @@ class Alert:
 
 
 AlertBuilder = Callable[[Plan], list[Alert]]
-_builders: list[AlertBuilder] = []
-
-
-def register(builder: AlertBuilder) -> None:
-    if builder not in _builders:
-        _builders.append(builder)
 
 
 def alerts(plan: Plan) -> list[Alert]:
-    return [alert for build in _builders for alert in build(plan)]
+    return [alert for source in registry.entries(AlertSource) for alert in source.build(plan)]

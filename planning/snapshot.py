@@ -1,18 +1,14 @@
-"""What a frozen revision holds. Later steps add their sections with `register` in their AppConfig.ready,
-so planning never imports them."""
+"""What a frozen revision holds: each step registers its SnapshotSection entries in core.registry (from its
+hooks.py), so planning never imports them."""
 
 from collections.abc import Callable
 from typing import Any
 
+from core.registry import SnapshotSection, registry
 from core.services import jsonable
 from planning.models import Plan
 
 SectionBuilder = Callable[[Plan], list[dict[str, Any]]]
-_sections: dict[str, SectionBuilder] = {}
-
-
-def register(title: str, builder: SectionBuilder) -> None:
-    _sections[title] = builder
 
 
 def plan_snapshot(plan: Plan) -> dict[str, Any]:
@@ -24,5 +20,5 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
         "status": plan.get_status_display(),
         "summary": plan.summary,
     }
-    sections = {title: [jsonable(row) for row in build(plan)] for title, build in _sections.items()}
+    sections = {s.title: [jsonable(row) for row in s.build(plan)] for s in registry.entries(SnapshotSection)}
     return {"plan": header, "sections": sections}

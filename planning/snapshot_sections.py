@@ -2,7 +2,6 @@
 
 from planning.calc import CENT
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget, Strategy, TargetAllocation
-from planning.snapshot import register
 
 
 def _names(objects) -> str:
@@ -68,12 +67,3 @@ def cascade(plan: Plan) -> list[dict]:
     return [
         {"Assigned to": str(r.recipient), "Weight": r.weight, "Amount": r.amount.quantize(CENT)} for r in rows
     ]
-
-
-def register_all() -> None:
-    register("Objectives", objectives)
-    register("Strategies", strategies)
-    register("Initiatives", initiatives)
-    register("Risks", risks)
-    register("Sales targets", sales_targets)
-    register("Target cascade", cascade)

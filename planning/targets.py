@@ -13,6 +13,7 @@ from django.utils import timezone
 from core import tabular
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
+from core.registry import FundingRule, registry
 from core.services import Actor, versioned_create, versioned_update
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit, Seller
@@ -511,13 +512,11 @@ def capacity(plan: Plan) -> tuple[list[CapacityRow], CapacityRow]:
 
 # --- Traceability ---------------------------------------------------------------------------------
 
-# Reverse relations of Objective that count as funding it. Later steps add theirs (budget lines, KPIs)
-# in their AppConfig.ready, so planning never imports them.
-FUNDING: dict[str, str] = {"initiatives": "initiative"}
 
-
-def register_funding(related_name: str, label: str) -> None:
-    FUNDING[related_name] = label
+def objective_funding() -> list[FundingRule]:
+    """What counts as funding an objective: its initiatives (planning.hooks) and the records later steps
+    register (budget lines, KPIs), so planning never imports them."""
+    return registry.funding(Objective._meta.label)
 
 
 def orphan_targets(plan: Plan):
@@ -528,7 +527,7 @@ def orphan_targets(plan: Plan):
 
 def unfunded_objectives(plan: Plan):
     objectives = Objective.objects.filter(plan=plan)
-    for related_name in FUNDING:
-        linked = Objective.objects.filter(pk=OuterRef("pk"), **{f"{related_name}__isnull": False})
+    for rule in objective_funding():
+        linked = Objective.objects.filter(pk=OuterRef("pk"), **{f"{rule.related_name}__isnull": False})
         objectives = objectives.exclude(Exists(linked))
     return objectives.order_by("pk")

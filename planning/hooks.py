@@ -1,0 +1,35 @@
+"""What Step 1 adds to a plan: the Overview, Alignment and History tabs, its line in the overview's list of
+steps, its kinds of content, its sections of a frozen revision, and initiatives as funding of objectives."""
+
+from core.registry import ContentKind, FundingRule, OverviewSection, Registry, SnapshotSection, Tab
+from planning import kinds, snapshot_sections
+
+SNAPSHOT = (
+    ("Objectives", snapshot_sections.objectives),
+    ("Strategies", snapshot_sections.strategies),
+    ("Initiatives", snapshot_sections.initiatives),
+    ("Risks", snapshot_sections.risks),
+    ("Sales targets", snapshot_sections.sales_targets),
+    ("Target cascade", snapshot_sections.cascade),
+)
+
+
+def register(registry: Registry) -> None:
+    registry.add(
+        Tab(key="overview", label="Overview", url_name="planning:plan", order=0),
+        Tab(key="alignment", label="Alignment", url_name="planning:alignment", step=1, order=10),
+        Tab(key="history", label="History", url_name="planning:history", order=100),
+        OverviewSection(
+            key="alignment",
+            title="Strategic alignment",
+            url_name="planning:alignment",
+            description="Objectives, strategies, initiatives, risks; targets cascaded and phased.",
+            order=10,
+        ),
+        FundingRule(funds="planning.Objective", related_name="initiatives", label="initiative", order=10),
+        *(ContentKind(kind=kind, order=10 + i) for i, kind in enumerate(kinds.STEP1.values())),
+        *(
+            SnapshotSection(title=title, build=build, order=10 + i)
+            for i, (title, build) in enumerate(SNAPSHOT)
+        ),
+    )
