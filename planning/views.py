@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
+from core.registry import OverviewSection, Tab, registry
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import dashboard, overview, selectors, services
@@ -17,12 +18,14 @@ from planning.models import Plan
 
 
 def plan_context(request: HttpRequest, plan: Plan, *, tab: str) -> dict:
-    """What every tab of a plan's page shows around its own content."""
+    """What every tab of a plan's page shows around its own content: the registered tabs, `tab` the
+    current one."""
     rules = FiscalCalendar.load().rules
     start, end = rules.year_range(plan.fiscal_year)
     return {
         "plan": plan,
         "tab": tab,
+        "plan_tabs": registry.entries(Tab),
         "fy_label": rules.label(plan.fiscal_year),
         "fy_start": start,
         "fy_end": end,
@@ -86,6 +89,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     context = plan_context(request, plan, tab="overview") | {
         "history": selectors.plan_history(plan=plan)[:8],
         "alerts": overview.alerts(plan),
+        "steps": registry.entries(OverviewSection),
         "revisions": plan.revisions.select_related("approved_by"),
         "summary_form": PlanSummaryForm(instance=plan, initial={"version": plan.version}),
     }
