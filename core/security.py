@@ -1,6 +1,6 @@
-"""Session limits, the sign-in lockout, API tokens ended by a password change, and the security log:
-failed sign-ins and refused requests, with who, what, when and where (the log line's time, the user, the
-method and path, the client address)."""
+"""Session limits, the sign-in lockout, and the security log: failed sign-ins and refused requests, with
+who, what, when and where (the log line's time, the user, the method and path, the client address). The
+signal receivers that end API tokens on a password change and log failed sign-ins are in core.receivers."""
 
 import ipaddress
 import logging
@@ -9,14 +9,9 @@ import time
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
 from django.conf import settings
-from django.contrib.auth import get_user_model, logout
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Sum
-from django.db.models.signals import pre_save
-from django.dispatch import receiver
-
-from core.tokens import token_revoke
 
 log = logging.getLogger("aop.security")
 SIGNED_IN_AT = "aop_signed_in_at"
@@ -67,36 +62,6 @@ class SignInLockout(AxesDatabaseHandler):
         one valid account must not wipe the count of guesses at every other."""
         deleted, _ = self.filter_user_attempts(request, credentials)[0].delete()
         return deleted
-
-
-@receiver(pre_save, sender=get_user_model())
-def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwargs) -> None:
-    """A changed or reset password ends the user's API token: whoever knew the old password may hold it.
-
-    Any set_password() then save() counts: the password pages, the admin site, `changepassword`. The
-    rehash Django does at sign-in after a hasher upgrade does not (same password, new hash): it saves
-    without set_password(), whose raw password AbstractBaseUser keeps in `_password` until the save.
-    """
-    if instance.pk is None or getattr(instance, "_password", None) is None:
-        return
-    if update_fields is None or "password" in update_fields:
-        token_revoke(user=instance, reason="password changed")
-
-
-@receiver(user_logged_in)
-def remember_sign_in(sender, request, user, **kwargs) -> None:
-    if request is not None and hasattr(request, "session"):
-        request.session[SIGNED_IN_AT] = int(time.time())
-
-
-@receiver(user_login_failed)
-def log_failed_sign_in(sender, credentials, request=None, **kwargs) -> None:
-    log.warning(
-        "sign-in failed user=%s address=%s path=%s",
-        credentials.get("username", "?"),
-        client_address(request),
-        getattr(request, "path", ""),
-    )
 
 
 class SessionLimitsMiddleware:
