@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
+from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import forms, gridfile, selectors, services, targets
@@ -25,7 +26,7 @@ from planning.models import (
     SeasonalityProfile,
     TargetSubmission,
 )
-from planning.views import _add_errors, plan_context
+from planning.views import plan_context
 
 REFRESH = "alignment-changed"  # htmx event: panels that summarise the plan reload themselves
 
@@ -39,10 +40,6 @@ def _kind(slug: str) -> Kind:
 def _refreshing(response: HttpResponse) -> HttpResponse:
     response["HX-Trigger"] = REFRESH
     return response
-
-
-def _errors_of(exc: Exception) -> list[str]:
-    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
 # --- The alignment tab ----------------------------------------------------------------------------
@@ -145,24 +142,31 @@ def content_new(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
             raise PermissionDenied("This plan is not open to you for editing.")
         return _row_response(request, plan, kind, form=kind.form(plan=plan, instance=instance), editing=True)
     form = kind.form(request.POST, plan=plan, instance=instance)
-    if form.is_valid():
-        values, m2m = form.split()
-        try:
-            if kind.create:
-                obj = kind.create(actor=request.user, plan=plan, form=form)
-            else:
-                obj = services.content_create(
-                    actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m
-                )
-        except (ValidationError, InvalidTransitionError) as exc:
-            form.add_error(None, _errors_of(exc))
-        else:
-            if not request.htmx:
-                messages.success(request, f"{kind.singular.capitalize()} “{obj}” added.")
-                return redirect(_section_url(plan, kind))
-            obj = kind.rows(plan).get(pk=obj.pk)
-            return _refreshing(_row_response(request, plan, kind, obj=obj))
-    return _row_response(request, plan, kind, form=form, status=422, editing=True)
+    outcome = editing.submit(form, lambda: _create(request, plan, kind, form))
+    added = lambda obj: f"{kind.singular.capitalize()} “{obj}” added."  # noqa: E731
+    return _content_answer(request, plan, kind, outcome, form=form, done=added)
+
+
+def _create(request: HttpRequest, plan: Plan, kind: Kind, form):
+    if kind.create:
+        return kind.create(actor=request.user, plan=plan, form=form)
+    values, m2m = form.split()
+    return services.content_create(actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m)
+
+
+def _content_answer(request, plan, kind, outcome, *, form, done, obj=None) -> HttpResponse:
+    """A content row once posted: saved, the row (htmx) or the section's page; refused, the form again
+    (the edit row, or the page of its own), with the latest values if someone else's edit came first."""
+
+    def shown() -> HttpResponse:
+        if outcome.ok:
+            return _row_response(request, plan, kind, obj=kind.rows(plan).get(pk=outcome.saved.pk))
+        stale = outcome.message if outcome.stale else ""
+        context = {"form": form, "obj": obj, "status": outcome.status, "stale": stale}
+        return _row_response(request, plan, kind, editing=True, **context)
+
+    to = _section_url(plan, kind)
+    return editing.row(request, outcome, shown=shown, page=shown, to=to, done=done, trigger=REFRESH)
 
 
 def _section_url(plan: Plan, kind: Kind) -> str:
@@ -177,31 +181,22 @@ def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Http
     obj = get_object_or_404(kind.rows(plan), pk=pk)
     can_edit = plan_context(request, plan, tab=kind.tab)["can_edit"]
     if request.method == "GET":
-        editing = can_edit and (request.GET.get("edit") == "1" or not request.htmx)
-        form = kind.form(plan=plan, instance=obj) if editing else None
-        return _row_response(request, plan, kind, form=form, obj=obj, editing=editing)
+        with_form = can_edit and (request.GET.get("edit") == "1" or not request.htmx)
+        form = kind.form(plan=plan, instance=obj) if with_form else None
+        return _row_response(request, plan, kind, form=form, obj=obj, editing=with_form)
     form = kind.form(request.POST, plan=plan, instance=kind.model.objects.get(pk=obj.pk))
-    stale = ""
-    if form.is_valid():
-        values, m2m = form.split()
-        try:
-            services.content_update(
-                actor=request.user, instance=obj, version=form.cleaned_data["version"], values=values, m2m=m2m
-            )
-        except StaleVersionError as exc:
-            stale = str(exc)
-            obj = kind.rows(plan).get(pk=pk)
-            form = kind.form(plan=plan, instance=obj)
-        except (ValidationError, InvalidTransitionError) as exc:
-            form.add_error(None, _errors_of(exc))
-        else:
-            if not request.htmx:
-                messages.success(request, f"{kind.singular.capitalize()} “{obj}” saved.")
-                return redirect(_section_url(plan, kind))
-            return _refreshing(_row_response(request, plan, kind, obj=kind.rows(plan).get(pk=pk)))
-    return _row_response(
-        request, plan, kind, form=form, obj=obj, status=409 if stale else 422, stale=stale, editing=True
-    )
+    outcome = editing.submit(form, lambda: _update(request, obj, form))
+    done = f"{kind.singular.capitalize()} “{obj}” saved."
+    if outcome.stale:  # the form shows the saved values to redo the edit on
+        obj = kind.rows(plan).get(pk=pk)
+        form = kind.form(plan=plan, instance=obj)
+    return _content_answer(request, plan, kind, outcome, form=form, done=done, obj=obj)
+
+
+def _update(request: HttpRequest, obj, form):
+    values, m2m = form.split()
+    version = form.cleaned_data["version"]
+    return services.content_update(actor=request.user, instance=obj, version=version, values=values, m2m=m2m)
 
 
 @login_required
@@ -210,14 +205,13 @@ def content_delete(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Ht
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     kind = _kind(kind)
     obj = get_object_or_404(kind.model.objects.filter(plan=plan), pk=pk)
-    try:
-        services.content_delete(actor=request.user, instance=obj, version=int(request.POST.get("version", 0)))
-    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-        messages.error(request, " ".join(_errors_of(exc)))
-    else:
-        messages.success(request, f"{kind.singular.capitalize()} “{obj}” removed.")
-        if request.htmx:
-            return _refreshing(HttpResponse(""))
+    version = request.POST.get("version", 0)
+    outcome = editing.submit(
+        None, lambda: services.content_delete(actor=request.user, instance=obj, version=int(version))
+    )
+    editing.report(request, outcome, done=f"{kind.singular.capitalize()} “{obj}” removed.")
+    if request.htmx and outcome.ok:
+        return _refreshing(HttpResponse(""))
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = _section_url(plan, kind)
@@ -280,10 +274,12 @@ def targets_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "planning/targets.html", context)
 
 
+def _targets_url(plan: Plan, anchor: str = "") -> str:
+    return reverse("planning:targets", kwargs={"plan_id": plan.pk}) + (f"#{anchor}" if anchor else "")
+
+
 def _back_to_targets(plan: Plan, anchor: str = "") -> HttpResponse:
-    return redirect(
-        reverse("planning:targets", kwargs={"plan_id": plan.pk}) + (f"#{anchor}" if anchor else "")
-    )
+    return redirect(_targets_url(plan, anchor))
 
 
 @login_required
@@ -291,32 +287,20 @@ def _back_to_targets(plan: Plan, anchor: str = "") -> HttpResponse:
 def cascade(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = forms.CascadeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Check the cascade settings: " + "; ".join(_form_errors(form)))
-        return _back_to_targets(plan, "cascade")
-    data = form.cleaned_data
-    try:
-        rows = targets.cascade_run(
+    outcome = editing.submit(
+        form,
+        lambda: targets.cascade_run(
             actor=request.user,
             plan=plan,
-            version=data["version"],
-            method=data["cascade_method"],
-            level=data["cascade_level"],
-            buffer_percent=data["buffer_percent"],
-        )
-    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-        messages.error(request, " ".join(_errors_of(exc)))
-    else:
-        messages.success(request, f"Target cascaded over {len(rows)} rows.")
-    return _back_to_targets(plan, "cascade")
-
-
-def _form_errors(form) -> list[str]:
-    return [
-        f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
-        for f, es in form.errors.items()
-        for e in es
-    ]
+            version=form.cleaned_data["version"],
+            method=form.cleaned_data["cascade_method"],
+            level=form.cleaned_data["cascade_level"],
+            buffer_percent=form.cleaned_data["buffer_percent"],
+        ),
+        invalid=lambda form: "Check the cascade settings: " + editing.form_text(form, sep="; "),
+    )
+    done = lambda rows: f"Target cascaded over {len(rows)} rows."  # noqa: E731
+    return editing.action(request, outcome, done=done, to=_targets_url(plan, "cascade"))
 
 
 @login_required
@@ -324,21 +308,18 @@ def _form_errors(form) -> list[str]:
 def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = forms.PhasingForm(request.POST, plan=plan)
-    if form.is_valid():
-        try:
-            services.plan_update(
-                actor=request.user,
-                plan=plan,
-                version=form.cleaned_data["version"],
-                seasonality=form.cleaned_data["seasonality"],
-            )
-        except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-            messages.error(request, " ".join(_errors_of(exc)))
-        else:
-            messages.success(request, "Phasing profile saved. Re-run the cascade to re-phase the grid.")
-    else:
-        messages.error(request, "; ".join(_form_errors(form)))
-    return _back_to_targets(plan, "phasing")
+    outcome = editing.submit(
+        form,
+        lambda: services.plan_update(
+            actor=request.user,
+            plan=plan,
+            version=form.cleaned_data["version"],
+            seasonality=form.cleaned_data["seasonality"],
+        ),
+        invalid=lambda form: editing.form_text(form, sep="; "),
+    )
+    done = "Phasing profile saved. Re-run the cascade to re-phase the grid."
+    return editing.action(request, outcome, done=done, to=_targets_url(plan, "phasing"))
 
 
 @login_required
@@ -351,39 +332,37 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
     if row is None:
         raise Http404("No such row in this plan's grid.")
     form = forms.AllocationRowForm(request.POST)
-    error, status = "", 200
-    if form.is_valid():
-        try:
-            targets.allocation_update(
-                actor=request.user,
-                allocation=row,
-                version=form.cleaned_data["version"],
-                months=form.months,
-                weight=form.cleaned_data["weight"],
-            )
-        except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-            error, status = " ".join(_errors_of(exc)), 409
-    else:
-        error, status = "; ".join(_form_errors(form)), 422
-    if not request.htmx:
-        if error:
-            messages.error(request, f"{row.recipient}: {error}")
-        else:
-            messages.success(request, f"{row.recipient}: saved.")
-        return _back_to_targets(plan, "cascade")
-    shown = next(r for r in targets.allocation_rows(plan) if r.pk == pk)
-    if error:
-        shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
-        shown.posted_weight = request.POST.get("weight", "")
-    context = plan_context(request, plan, tab="alignment") | {
-        "row": shown,
-        "row_error": error,
-        "error_row": pk,
-    }
-    response = render(request, "planning/partials/grid_row.html", context, status=status)
-    if not error:
-        response["HX-Trigger"] = "grid-changed"
-    return response
+    outcome = editing.submit(
+        form,
+        lambda: targets.allocation_update(
+            actor=request.user,
+            allocation=row,
+            version=form.cleaned_data["version"],
+            months=form.months,
+            weight=form.cleaned_data["weight"],
+        ),
+        invalid=lambda form: editing.form_text(form, sep="; "),
+        refused=409,  # the grid refuses a row it cannot take as a conflict: reload the grid
+    )
+
+    def shown() -> HttpResponse:
+        shown = next(r for r in targets.allocation_rows(plan) if r.pk == pk)
+        if not outcome.ok:
+            shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
+            shown.posted_weight = request.POST.get("weight", "")
+        context = {"row": shown, "row_error": outcome.message, "error_row": pk}
+        context = plan_context(request, plan, tab="alignment") | context
+        return render(request, "planning/partials/grid_row.html", context, status=outcome.status)
+
+    return editing.row(
+        request,
+        outcome,
+        shown=shown,
+        to=_targets_url(plan, "cascade"),
+        done=f"{row.recipient}: saved.",
+        failed=f"{row.recipient}: ",
+        trigger="grid-changed",
+    )
 
 
 @login_required
@@ -438,7 +417,7 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         context["import_name"] = form.cleaned_data["file"].name
         return render(request, "planning/targets.html", context, status=400)
     except (ValidationError, InvalidTransitionError) as exc:
-        messages.error(request, " ".join(_errors_of(exc)))
+        messages.error(request, editing.error_text(exc))
     else:
         messages.success(request, f"Imported: {changed} row(s) changed, {len(rows) - changed} unchanged.")
     return _back_to_targets(plan, "cascade")
@@ -449,33 +428,29 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
 def submission(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
     """The unit's own bottom-up number: save it, or submit it to the parent unit."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    try:
-        if action == "save":
-            form = forms.SubmissionForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_form_errors(form))
-            data = form.cleaned_data
-            targets.submission_save(
+    if action == "save":
+        form = forms.SubmissionForm(request.POST)
+        outcome = editing.submit(
+            form,
+            lambda: targets.submission_save(
                 actor=request.user,
                 plan=plan,
-                version=data["version"],
-                amount=data["amount"],
-                note=data["note"],
-            )
-            done = "Bottom-up number saved as a draft."
-        elif action == "submit":
-            own = get_object_or_404(TargetSubmission, plan=plan)
-            targets.submission_submit(
-                actor=request.user, submission=own, version=int(request.POST.get("version", 0))
-            )
-            done = f"Bottom-up number submitted to {plan.org_unit.parent}."
-        else:
-            raise Http404("No such action.")
-    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-        messages.error(request, " ".join(_errors_of(exc)))
+                version=form.cleaned_data["version"],
+                amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        done = "Bottom-up number saved as a draft."
+    elif action == "submit":
+        own = get_object_or_404(TargetSubmission, plan=plan)
+        version = request.POST.get("version", 0)
+        outcome = editing.submit(
+            None, lambda: targets.submission_submit(actor=request.user, submission=own, version=int(version))
+        )
+        done = f"Bottom-up number submitted to {plan.org_unit.parent}."
     else:
-        messages.success(request, done)
-    return _back_to_targets(plan, "bottom-up")
+        raise Http404("No such action.")
+    return editing.action(request, outcome, done=done, to=_targets_url(plan, "bottom-up"))
 
 
 @login_required
@@ -490,23 +465,21 @@ def submission_decide(request: HttpRequest, plan_id: int, child_plan_id: int) ->
         plan__fiscal_year=plan.fiscal_year,
     )
     form = forms.DecisionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_form_errors(form))
-        approve = form.cleaned_data["decision"] == "approve"
-        targets.submission_decide(
+    approve = lambda: form.cleaned_data["decision"] == "approve"  # noqa: E731
+    outcome = editing.submit(
+        form,
+        lambda: targets.submission_decide(
             actor=request.user,
             submission=child,
             version=form.cleaned_data["version"],
-            approve=approve,
+            approve=approve(),
             comment=form.cleaned_data["comment"],
-        )
-    except (StaleVersionError, InvalidTransitionError, ValidationError) as exc:
-        messages.error(request, f"{child.plan.org_unit}: " + " ".join(_errors_of(exc)))
-    else:
-        verb = "approved; it now counts in the rollup" if approve else "sent back"
-        messages.success(request, f"{child.plan.org_unit}'s number {verb}.")
-    return _back_to_targets(plan, "bottom-up")
+        ),
+    )
+    verb = "approved; it now counts in the rollup" if outcome.ok and approve() else "sent back"
+    unit = child.plan.org_unit
+    done = f"{unit}'s number {verb}."
+    return editing.action(request, outcome, done=done, to=_targets_url(plan, "bottom-up"), failed=f"{unit}: ")
 
 
 # --- Long-term goals ------------------------------------------------------------------------------
@@ -518,17 +491,11 @@ def goals(request: HttpRequest) -> HttpResponse:
     units = OrgUnit.objects.with_role(request.user, permissions.CREATE_PLAN)
     form = forms.GoalForm(request.POST or None)
     form.fields["org_unit"] = _unit_field(units)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "org_unit")}
-        try:
-            goal = services.goal_create(
-                actor=request.user, org_unit=form.cleaned_data["org_unit"], values=values
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"Long-term goal “{goal}” added; now set its yearly milestones.")
-            return redirect("planning:goal", goal_id=goal.pk)
+    if request.method == "POST":
+        outcome = editing.submit(form, lambda: _goal_create(request, form))
+        added = lambda goal: f"Long-term goal “{goal}” added; now set its yearly milestones."  # noqa: E731
+        if response := editing.page(request, outcome, done=added, to=_goal_url):
+            return response
     goal_list = (
         LongTermGoal.objects.visible_with_ancestors(request.user)
         .select_related("org_unit")
@@ -537,6 +504,15 @@ def goals(request: HttpRequest) -> HttpResponse:
     return render(
         request, "planning/goals.html", {"goals": goal_list, "form": form, "can_create": units.exists()}
     )
+
+
+def _goal_create(request: HttpRequest, form: forms.GoalForm) -> LongTermGoal:
+    values = editing.values(form.cleaned_data)
+    return services.goal_create(actor=request.user, org_unit=values.pop("org_unit"), values=values)
+
+
+def _goal_url(goal: LongTermGoal) -> str:
+    return reverse("planning:goal", kwargs={"goal_id": goal.pk})
 
 
 def _unit_field(units):
@@ -557,34 +533,28 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
     can_edit = permissions.has_role(request.user, goal.org_unit, permissions.CREATE_PLAN)
     form = forms.GoalForm(instance=goal)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only sales leaders and sales ops of this unit can change this goal.")
+        editing.permit(can_edit, "Only sales leaders and sales ops of this unit can change this goal.")
         if request.POST.get("delete"):
-            try:
-                services.goal_delete(
-                    actor=request.user, goal=goal, version=int(request.POST.get("version", 0))
-                )
-            except StaleVersionError as exc:
-                messages.error(request, str(exc))
-                return redirect("planning:goal", goal_id=goal.pk)
-            messages.success(request, f"Long-term goal “{goal}” removed.")
-            return redirect("planning:goals")
+            version = request.POST.get("version", 0)
+            outcome = editing.submit(
+                None, lambda: services.goal_delete(actor=request.user, goal=goal, version=int(version))
+            )
+            done = f"Long-term goal “{goal}” removed."
+            return editing.page(
+                request, outcome, done=done, to=reverse("planning:goals"), stale_to=_goal_url(goal)
+            )
         form = forms.GoalForm(request.POST, instance=LongTermGoal.objects.get(pk=goal.pk))
-        if form.is_valid():
-            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            years = range(values["start_year"], values["end_year"] + 1)
-            values["milestones"] = {str(y): request.POST.get(f"milestone_{y}", "").strip() for y in years}
-            try:
-                services.goal_update(
-                    actor=request.user, goal=goal, version=form.cleaned_data["version"], values=values
-                )
-            except StaleVersionError as exc:
-                messages.error(request, str(exc))
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, "Goal saved.")
-                return redirect("planning:goal", goal_id=goal.pk)
+        outcome = editing.submit(
+            form,
+            lambda: services.goal_update(
+                actor=request.user,
+                goal=goal,
+                version=form.cleaned_data["version"],
+                values=_with_milestones(request, form.cleaned_data),
+            ),
+        )
+        if response := editing.page(request, outcome, done="Goal saved.", to=_goal_url(goal)):
+            return response
     milestones = [(y, goal.milestone_for(y)) for y in goal.years]
     return render(
         request,
@@ -602,6 +572,14 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
 
 
+def _with_milestones(request: HttpRequest, data: dict) -> dict:
+    """The goal's fields and the milestone posted for each year it spans."""
+    values = editing.values(data)
+    years = range(values["start_year"], values["end_year"] + 1)
+    values["milestones"] = {str(y): request.POST.get(f"milestone_{y}", "").strip() for y in years}
+    return values
+
+
 # --- Company planning settings and seasonality profiles -------------------------------------------
 
 
@@ -617,45 +595,31 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
     derive_form = forms.DeriveProfileForm(prefix="derive")
     derive_form.fields["org_unit"] = _unit_field(ops_units)
     if request.method == "POST":
-        which = request.POST.get("form")
-        try:
-            if which == "settings":
-                settings_form = forms.SettingsForm(request.POST, instance=PlanningSettings(pk=current.pk))
-                if settings_form.is_valid():
-                    services.settings_update(
-                        actor=request.user,
-                        version=settings_form.cleaned_data["version"],
-                        values={k: v for k, v in settings_form.cleaned_data.items() if k != "version"},
-                    )
-                    messages.success(request, "Planning defaults saved.")
-                    return redirect("planning:settings")
-            elif which == "profile":
-                profile_form = forms.ProfileForm(request.POST, prefix="new")
-                profile_form.fields["org_unit"] = _unit_field(ops_units)
-                if profile_form.is_valid():
-                    data = profile_form.cleaned_data
-                    services.profile_create(
-                        actor=request.user,
-                        org_unit=data["org_unit"],
-                        values={"name": data["name"], "note": data["note"], "weights": data["weights"]},
-                    )
-                    messages.success(request, f"Seasonality profile “{data['name']}” added.")
-                    return redirect("planning:settings")
-            elif which == "derive":
-                derive_form = forms.DeriveProfileForm(request.POST, prefix="derive")
-                derive_form.fields["org_unit"] = _unit_field(ops_units)
-                if derive_form.is_valid():
-                    data = derive_form.cleaned_data
-                    values = services.profile_values_from_actuals(data["actuals"]) | {"name": data["name"]}
-                    services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
-                    messages.success(request, f"Seasonality profile “{data['name']}” derived from actuals.")
-                    return redirect("planning:settings")
-        except StaleVersionError as exc:
-            messages.error(request, str(exc))
-            return redirect("planning:settings")
-        except ValidationError as exc:
-            target = {"settings": settings_form, "profile": profile_form, "derive": derive_form}[which]
-            _add_errors(target, exc)
+        which, outcome, done = request.POST.get("form"), None, ""
+        if which == "settings":
+            form = settings_form = forms.SettingsForm(request.POST, instance=PlanningSettings(pk=current.pk))
+            outcome = editing.submit(
+                form,
+                lambda: services.settings_update(
+                    actor=request.user,
+                    version=form.cleaned_data["version"],
+                    values=editing.values(form.cleaned_data),
+                ),
+            )
+            done = "Planning defaults saved."
+        elif which == "profile":
+            form = profile_form = forms.ProfileForm(request.POST, prefix="new")
+            form.fields["org_unit"] = _unit_field(ops_units)
+            outcome = editing.submit(form, lambda: _profile_create(request, form.cleaned_data))
+            done = lambda _: f"Seasonality profile “{form.cleaned_data['name']}” added."  # noqa: E731
+        elif which == "derive":
+            form = derive_form = forms.DeriveProfileForm(request.POST, prefix="derive")
+            form.fields["org_unit"] = _unit_field(ops_units)
+            outcome = editing.submit(form, lambda: _profile_derive(request, form.cleaned_data))
+            done = lambda _: f"Seasonality profile “{form.cleaned_data['name']}” derived from actuals."  # noqa: E731
+        back = reverse("planning:settings")
+        if outcome and (response := editing.page(request, outcome, done=done, to=back, stale_to=back)):
+            return response
     profiles = SeasonalityProfile.objects.visible_to(request.user).select_related("org_unit")
     return render(
         request,
@@ -673,6 +637,20 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _profile_values(data: dict) -> dict:
+    return {"name": data["name"], "note": data["note"], "weights": data["weights"]}
+
+
+def _profile_create(request: HttpRequest, data: dict) -> SeasonalityProfile:
+    values = _profile_values(data)
+    return services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
+
+
+def _profile_derive(request: HttpRequest, data: dict) -> SeasonalityProfile:
+    values = services.profile_values_from_actuals(data["actuals"]) | {"name": data["name"]}
+    return services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
@@ -682,33 +660,29 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
     can_edit = permissions.has_role(request.user, profile.org_unit, permissions.MANAGE_ORG)
     form = forms.ProfileForm(instance=profile)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only sales ops of this unit can change this profile.")
-        try:
-            if request.POST.get("delete"):
-                services.profile_delete(
-                    actor=request.user, profile=profile, version=int(request.POST.get("version", 0))
-                )
-                messages.success(request, f"Profile “{profile}” removed.")
-                return redirect("planning:settings")
-            form = forms.ProfileForm(request.POST, instance=SeasonalityProfile.objects.get(pk=profile.pk))
-            if form.is_valid():
-                data = form.cleaned_data
-                services.profile_update(
-                    actor=request.user,
-                    profile=profile,
-                    version=data["version"],
-                    values={"name": data["name"], "note": data["note"], "weights": data["weights"]},
-                )
-                messages.success(
-                    request, "Profile saved. Plans using it re-phase when their cascade is re-run."
-                )
-                return redirect("planning:profile", profile_id=profile.pk)
-        except StaleVersionError as exc:
-            messages.error(request, str(exc))
-            return redirect("planning:profile", profile_id=profile.pk)
-        except ValidationError as exc:
-            _add_errors(form, exc)
+        editing.permit(can_edit, "Only sales ops of this unit can change this profile.")
+        back = reverse("planning:profile", kwargs={"profile_id": profile.pk})
+        if request.POST.get("delete"):
+            version = request.POST.get("version", 0)
+            outcome = editing.submit(
+                None,
+                lambda: services.profile_delete(actor=request.user, profile=profile, version=int(version)),
+            )
+            done = f"Profile “{profile}” removed."
+            return editing.page(request, outcome, done=done, to=reverse("planning:settings"), stale_to=back)
+        form = forms.ProfileForm(request.POST, instance=SeasonalityProfile.objects.get(pk=profile.pk))
+        outcome = editing.submit(
+            form,
+            lambda: services.profile_update(
+                actor=request.user,
+                profile=profile,
+                version=form.cleaned_data["version"],
+                values=_profile_values(form.cleaned_data),
+            ),
+        )
+        done = "Profile saved. Plans using it re-phase when their cascade is re-run."
+        if response := editing.page(request, outcome, done=done, to=back, stale_to=back):
+            return response
     used_by = Plan.objects.visible_to(request.user).filter(seasonality=profile).select_related("org_unit")
     return render(
         request,
