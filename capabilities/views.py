@@ -1,22 +1,22 @@
 """Step 2 pages: a plan's assessment sheet with its charts and roadmap, and the company catalogue."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from capabilities import charts, selectors, services
 from capabilities.forms import AssessmentRowForm, CapabilityForm
 from capabilities.hooks import ACTIONS
 from capabilities.models import CRITICALITY, MATURITY, Capability
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
 from orgs import permissions
 from planning import selectors as plan_selectors
-from planning.views import _add_errors, plan_context
+from planning.views import plan_context
 
 CHOICES = {"maturity_choices": MATURITY, "criticality_choices": CRITICALITY}
+KEEPERS_ONLY = "Only company-level sales ops keep the capability catalogue."
 
 
 def summary_context(plan) -> dict:
@@ -61,41 +61,42 @@ def assessment_row(request: HttpRequest, plan_id: int, capability_id: int) -> Ht
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     capability = get_object_or_404(Capability, pk=capability_id)
     form = AssessmentRowForm(request.POST)
-    note, error, status = "", "", 200
     existing = next((a for a in selectors.assessments(plan) if a.capability_id == capability.pk), None)
     if existing is None and form.incomplete():
         note = "Not saved yet: choose current maturity, target and criticality."
-    elif form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.assessment_save(
+        outcome = editing.Outcome(form, message=note)  # nothing to save yet: said, not refused (200)
+    else:
+        outcome = editing.submit(
+            form,
+            lambda: services.assessment_save(
                 actor=request.user,
                 plan=plan,
                 capability=capability,
                 version=form.cleaned_data["version"],
-                values=values,
-            )
-        except StaleVersionError as exc:
-            error, status = str(exc), 409
-        except (ValidationError, InvalidTransitionError) as exc:
-            error, status = " ".join(getattr(exc, "messages", [str(exc)])), 422
-    else:
-        error, status = " ".join(e for errors in form.errors.values() for e in errors), 422
-    if not request.htmx:
-        (messages.error if error or note else messages.success)(
-            request, f"{capability}: {error or note or 'saved.'}"
+                values=editing.values(form.cleaned_data),
+            ),
+            invalid=lambda form: editing.form_text(form, labels=None),
         )
-        return redirect("capabilities:plan", plan_id=plan.pk)
-    rows = selectors.assessments(plan)
-    row = next(r for r in selectors.sheet(plan, rows) if r.capability.pk == capability.pk)
-    if error or note:
-        row.posted = request.POST
-    context = plan_context(request, plan, tab="capabilities") | CHOICES
-    context |= {"row": row, "row_error": error, "row_note": note}
-    response = render(request, "capabilities/partials/sheet_row.html", context, status=status)
-    if not (error or note):
-        response["HX-Trigger"] = "assessment-changed"
-    return response
+
+    def shown() -> HttpResponse:
+        rows = selectors.assessments(plan)
+        row = next(r for r in selectors.sheet(plan, rows) if r.capability.pk == capability.pk)
+        if not outcome.ok:
+            row.posted = request.POST
+        error, note = (outcome.message, "") if outcome.status != 200 else ("", outcome.message)
+        context = plan_context(request, plan, tab="capabilities") | CHOICES
+        context |= {"row": row, "row_error": error, "row_note": note}
+        return render(request, "capabilities/partials/sheet_row.html", context, status=outcome.status)
+
+    return editing.row(
+        request,
+        outcome,
+        shown=shown,
+        to=reverse("capabilities:plan", kwargs={"plan_id": plan.pk}),
+        done=f"{capability}: saved.",
+        failed=f"{capability}: ",
+        trigger="assessment-changed",
+    )
 
 
 @login_required
@@ -104,17 +105,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     can_edit = permissions.is_company_ops(request.user)
     form = CapabilityForm(request.POST or None)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only company-level sales ops keep the capability catalogue.")
-        if form.is_valid():
-            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            try:
-                capability = services.capability_create(actor=request.user, values=values)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, f"“{capability}” added to the catalogue.")
-                return redirect("capability-catalogue")
+        editing.permit(can_edit, KEEPERS_ONLY)
+        outcome = editing.submit(
+            form,
+            lambda: services.capability_create(actor=request.user, values=editing.values(form.cleaned_data)),
+        )
+        added = lambda capability: f"“{capability}” added to the catalogue."  # noqa: E731
+        if response := editing.page(request, outcome, done=added, to=reverse("capability-catalogue")):
+            return response
     capabilities = Capability.objects.order_by("category", "name")
     return render(
         request,
@@ -130,25 +128,20 @@ def capability_detail(request: HttpRequest, capability_id: int) -> HttpResponse:
     can_edit = permissions.is_company_ops(request.user)
     form = CapabilityForm(instance=capability)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only company-level sales ops keep the capability catalogue.")
+        editing.permit(can_edit, KEEPERS_ONLY)
         form = CapabilityForm(request.POST, instance=Capability.objects.get(pk=capability.pk))
-        if form.is_valid():
-            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            try:
-                services.capability_update(
-                    actor=request.user,
-                    capability=capability,
-                    version=form.cleaned_data["version"],
-                    values=values,
-                )
-            except StaleVersionError as exc:
-                messages.error(request, str(exc))
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, f"“{values['name']}” saved.")
-                return redirect("capability-catalogue")
+        outcome = editing.submit(
+            form,
+            lambda: services.capability_update(
+                actor=request.user,
+                capability=capability,
+                version=form.cleaned_data["version"],
+                values=editing.values(form.cleaned_data),
+            ),
+        )
+        saved = lambda _: f"“{form.cleaned_data['name']}” saved."  # noqa: E731
+        if response := editing.page(request, outcome, done=saved, to=reverse("capability-catalogue")):
+            return response
     return render(
         request,
         "capabilities/capability.html",
