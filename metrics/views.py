@@ -7,7 +7,7 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
 from core.queue import QueueUnavailable
 from metrics import engine, forms, importer, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
@@ -24,14 +24,7 @@ from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.models import Objective, Plan, SeasonalityProfile
-from planning.views import _add_errors, plan_context
-
-ERRORS = (ValidationError, InvalidTransitionError, StaleVersionError)
-
-
-def _message(exc: Exception) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
+from planning.views import plan_context
 
 # --- Sales ops: catalogue, KPI, readiness, imports -----------------------------------------------------
 
@@ -60,39 +53,18 @@ def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
     form = forms.KPIForm(instance=kpi)
     source_form = forms.DataSourceForm(instance=source) if source else None
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only company-level sales ops keep the KPI catalogue.")
-        try:
-            if request.POST.get("form") == "source" and source:
-                source_form = forms.DataSourceForm(
-                    request.POST, instance=DataSource.objects.get(pk=source.pk)
-                )
-                if source_form.is_valid():
-                    values = {k: v for k, v in source_form.cleaned_data.items() if k != "version"}
-                    services.source_update(
-                        actor=request.user,
-                        source=source,
-                        version=source_form.cleaned_data["version"],
-                        values=values,
-                    )
-                    messages.success(request, "Data source saved.")
-                    return redirect("kpi", kpi_id=kpi.pk)
-            else:
-                form = forms.KPIForm(request.POST, instance=KPI.objects.get(pk=kpi.pk) if kpi else KPI())
-                if form.is_valid():
-                    values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-                    if kpi:
-                        services.kpi_update(
-                            actor=request.user, kpi=kpi, version=form.cleaned_data["version"], values=values
-                        )
-                    else:
-                        kpi = services.kpi_create(actor=request.user, values=values)
-                    messages.success(request, f"KPI “{kpi.name}” saved.")
-                    return redirect("kpi", kpi_id=kpi.pk)
-        except StaleVersionError as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            _add_errors(source_form if request.POST.get("form") == "source" else form, exc)
+        editing.permit(can_edit, "Only company-level sales ops keep the KPI catalogue.")
+        if request.POST.get("form") == "source" and source:
+            source_form = forms.DataSourceForm(request.POST, instance=DataSource.objects.get(pk=source.pk))
+            outcome = editing.submit(source_form, lambda: _source_update(request, source, source_form))
+            done = "Data source saved."
+        else:
+            form = forms.KPIForm(request.POST, instance=KPI.objects.get(pk=kpi.pk) if kpi else KPI())
+            outcome = editing.submit(form, lambda: _kpi_save(request, kpi, form))
+            done = lambda saved: f"KPI “{(kpi or saved).name}” saved."  # noqa: E731
+        to = lambda saved: reverse("kpi", kwargs={"kpi_id": (kpi or saved).pk})  # noqa: E731
+        if response := editing.page(request, outcome, done=done, to=to):
+            return response
     context = {"kpi": kpi, "form": form, "source_form": source_form, "can_edit": can_edit}
     if kpi:
         context["criteria"] = smart.check(kpi, has_targets=KPITarget.objects.filter(kpi=kpi).exists())
@@ -102,6 +74,18 @@ def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
             .order_by("-plan__fiscal_year", "plan__org_unit__path")
         )
     return render(request, "metrics/kpi.html", context)
+
+
+def _source_update(request: HttpRequest, source: DataSource, form: forms.DataSourceForm) -> DataSource:
+    version, values = form.cleaned_data["version"], editing.values(form.cleaned_data)
+    return services.source_update(actor=request.user, source=source, version=version, values=values)
+
+
+def _kpi_save(request: HttpRequest, kpi: KPI | None, form: forms.KPIForm) -> KPI:
+    if kpi is None:
+        return services.kpi_create(actor=request.user, values=editing.values(form.cleaned_data))
+    version, values = form.cleaned_data["version"], editing.values(form.cleaned_data)
+    return services.kpi_update(actor=request.user, kpi=kpi, version=version, values=values)
 
 
 @login_required
@@ -201,7 +185,7 @@ def import_retry(request: HttpRequest, batch_id: int) -> HttpResponse:
     try:
         new = importer.retry(actor=request.user, batch=batch)
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, editing.error_text(exc))
     except QueueUnavailable as exc:
         messages.error(request, str(exc.detail))
         return redirect("kpi-imports")
@@ -284,9 +268,9 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "metrics/plan.html", context)
 
 
-def _tab(plan_id: int, anchor: str, kpi: KPI | None = None) -> HttpResponse:
+def _tab(plan_id: int, anchor: str, kpi: KPI | None = None) -> str:
     url = reverse("metrics:plan", kwargs={"plan_id": plan_id})
-    return redirect(f"{url}?kpi={kpi.code}#{anchor}" if kpi else f"{url}#{anchor}")
+    return f"{url}?kpi={kpi.code}#{anchor}" if kpi else f"{url}#{anchor}"
 
 
 @login_required
@@ -301,29 +285,29 @@ def plan_targets(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpRespons
         "seller": None,
         "fiscal_year": plan.fiscal_year,
     }
-    try:
-        if request.POST.get("mode") == "phase":
-            profiles = SeasonalityProfile.objects.filter(
-                org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id]
-            )
-            form = forms.PhaseForm(request.POST, profiles=profiles)
-            if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
-            changed = services.targets_phase(
+    if request.POST.get("mode") == "phase":
+        profiles = SeasonalityProfile.objects.filter(
+            org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id]
+        )
+        form = forms.PhaseForm(request.POST, profiles=profiles)
+        outcome = editing.submit(
+            form,
+            lambda: services.targets_phase(
                 **subject, annual=form.cleaned_data["annual"], profile=form.cleaned_data["seasonality"]
-            )
-        else:
-            form = forms.MonthsForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(
-                    [f"{form.fields[f].label}: {e}" for f, errors in form.errors.items() for e in errors]
-                )
-            changed = services.targets_set(**subject, months=form.months)
-    except ERRORS as exc:
-        messages.error(request, f"Targets not saved: {_message(exc)}")
+            ),
+            invalid=lambda form: editing.form_text(form, labels=None),
+        )
     else:
-        messages.success(request, f"{kpi}: {changed} monthly target(s) changed.")
-    return _tab(plan.pk, "targets", kpi)
+        form = forms.MonthsForm(request.POST)
+        outcome = editing.submit(
+            form,
+            lambda: services.targets_set(**subject, months=form.months),
+            invalid=lambda form: editing.form_text(form, labels=": "),
+        )
+    done = lambda changed: f"{kpi}: {changed} monthly target(s) changed."  # noqa: E731
+    return editing.action(
+        request, outcome, done=done, to=_tab(plan.pk, "targets", kpi), failed="Targets not saved: "
+    )
 
 
 @login_required
@@ -332,23 +316,21 @@ def plan_actuals(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpRespons
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     kpi = get_object_or_404(KPI, pk=kpi_id)
     form = forms.MonthsForm(request.POST, required=False)
-    try:
-        if not form.is_valid():
-            raise ValidationError(
-                [f"{form.fields[f].label}: {e}" for f, errors in form.errors.items() for e in errors]
-            )
-        changed = services.actuals_months_set(
+    outcome = editing.submit(
+        form,
+        lambda: services.actuals_months_set(
             actor=request.user,
             kpi=kpi,
             org_unit=plan.org_unit,
             fiscal_year=plan.fiscal_year,
             months=form.months,
-        )
-    except ERRORS as exc:
-        messages.error(request, f"Actuals not saved: {_message(exc)}")
-    else:
-        messages.success(request, f"{kpi}: {changed} monthly actual(s) changed.")
-    return _tab(plan.pk, "targets", kpi)
+        ),
+        invalid=lambda form: editing.form_text(form, labels=": "),
+    )
+    done = lambda changed: f"{kpi}: {changed} monthly actual(s) changed."  # noqa: E731
+    return editing.action(
+        request, outcome, done=done, to=_tab(plan.pk, "targets", kpi), failed="Actuals not saved: "
+    )
 
 
 @login_required
@@ -357,15 +339,16 @@ def objective_kpis(request: HttpRequest, plan_id: int, objective_id: int) -> Htt
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     objective = get_object_or_404(Objective, pk=objective_id, plan=plan)
     chosen = list(KPI.objects.filter(pk__in=[v for v in request.POST.getlist("kpis") if v.isdigit()]))
-    try:
-        services.objective_kpis_set(
-            actor=request.user, objective=objective, version=int(request.POST.get("version", 0)), kpis=chosen
-        )
-    except ERRORS as exc:
-        messages.error(request, _message(exc))
-    else:
-        messages.success(request, f"KPIs of “{objective}” saved.")
-    return _tab(plan.pk, "objectives")
+    version = request.POST.get("version", 0)
+    outcome = editing.submit(
+        None,
+        lambda: services.objective_kpis_set(
+            actor=request.user, objective=objective, version=int(version), kpis=chosen
+        ),
+    )
+    return editing.action(
+        request, outcome, done=f"KPIs of “{objective}” saved.", to=_tab(plan.pk, "objectives")
+    )
 
 
 @login_required
@@ -376,21 +359,14 @@ def churn_policy(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = forms.ChurnPolicyForm(
         request.POST, instance=ChurnPolicy(plan=plan, pk=policy.pk if policy else None)
     )
-    try:
-        if not form.is_valid():
-            raise ValidationError(
-                [
-                    f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
-                    for f, errors in form.errors.items()
-                    for e in errors
-                ]
-            )
-        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        services.churn_policy_save(
-            actor=request.user, plan=plan, version=form.cleaned_data["version"], values=values
-        )
-    except ERRORS as exc:
-        messages.error(request, f"Churn policy not saved: {_message(exc)}")
-    else:
-        messages.success(request, "Churn policy saved.")
-    return _tab(plan.pk, "churn")
+    outcome = editing.submit(
+        form,
+        lambda: services.churn_policy_save(
+            actor=request.user,
+            plan=plan,
+            version=form.cleaned_data["version"],
+            values=editing.values(form.cleaned_data),
+        ),
+    )
+    done, failed = "Churn policy saved.", "Churn policy not saved: "
+    return editing.action(request, outcome, done=done, to=_tab(plan.pk, "churn"), failed=failed)
