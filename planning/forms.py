@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django import forms
 
-from core import tabular
+from core import editing, tabular
 from core.forms import NumberField, format_fields, plain_numbers
 from orgs import permissions
 from orgs.fiscal import MONTH_ABBR
@@ -95,7 +95,7 @@ class PlanContentForm(VersionedModelForm):
 
     def split(self) -> tuple[dict, dict]:
         """(field values, many-to-many links) for the services."""
-        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        data = editing.values(self.cleaned_data)
         m2m = {k: list(data.pop(k)) for k in list(data) if k == "objectives"}
         return data, m2m
 

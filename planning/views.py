@@ -1,14 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
 from core.registry import OverviewSection, Tab, registry
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
@@ -66,20 +65,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest) -> HttpResponse:
     form = PlanCreateForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.plan_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"Plan {plan} started.")
-            return redirect("planning:plan", plan_id=plan.pk)
+    if request.method == "POST":
+        outcome = editing.submit(form, lambda: services.plan_create(actor=request.user, **form.cleaned_data))
+        started = lambda plan: f"Plan {plan} started."  # noqa: E731
+        if response := editing.page(request, outcome, done=started, to=_plan_url):
+            return response
     return render(request, "planning/plan_form.html", {"form": form})
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+def _plan_url(plan: Plan) -> str:
+    return reverse("planning:plan", kwargs={"plan_id": plan.pk})
 
 
 @login_required
@@ -103,51 +98,43 @@ def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="overview")
     if request.method == "GET":
-        editing = request.GET.get("edit") == "1" and context["can_edit"]
+        open_form = request.GET.get("edit") == "1" and context["can_edit"]
         form = PlanSummaryForm(instance=plan, initial={"version": plan.version})
         return render(
-            request, "planning/partials/summary.html", context | {"editing": editing, "summary_form": form}
+            request, "planning/partials/summary.html", context | {"editing": open_form, "summary_form": form}
         )
     form = PlanSummaryForm(request.POST, instance=Plan(summary=plan.summary))
-    stale = None
-    if form.is_valid():
-        try:
-            plan = services.plan_update(
-                actor=request.user,
-                plan=plan,
-                version=form.cleaned_data["version"],
-                summary=form.cleaned_data["summary"],
-            )
-        except StaleVersionError as exc:
-            stale = str(exc)
-            plan.refresh_from_db()
-        except (InvalidTransitionError, ValidationError) as exc:
-            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+    outcome = editing.submit(
+        form,
+        lambda: services.plan_update(
+            actor=request.user,
+            plan=plan,
+            version=form.cleaned_data["version"],
+            summary=form.cleaned_data["summary"],
+        ),
+    )
+    if outcome.stale:
+        plan.refresh_from_db()
+
+    def shown() -> HttpResponse:
+        if outcome.ok:
+            saved = PlanSummaryForm(instance=outcome.saved, initial={"version": outcome.saved.version})
+            context = {"editing": False, "saved": True, "summary_form": saved}
         else:
-            if not request.htmx:
-                messages.success(request, "Summary saved.")
-                return redirect("planning:plan", plan_id=plan.pk)
-            form = PlanSummaryForm(instance=plan, initial={"version": plan.version})
-            return render(
-                request,
-                "planning/partials/summary.html",
-                plan_context(request, plan, tab="overview")
-                | {
-                    "editing": False,
-                    "saved": True,
-                    "summary_form": form,
-                },
-            )
-    context = plan_context(request, plan, tab="overview") | {
-        "editing": True,
-        "summary_form": form,
-        "stale": stale,
-    }
-    if not request.htmx:
-        if stale:
-            messages.error(request, stale)
-        return redirect("planning:plan", plan_id=plan.pk)
-    return render(request, "planning/partials/summary.html", context, status=409 if stale else 422)
+            context = {
+                "editing": True,
+                "summary_form": form,
+                "stale": outcome.message if outcome.stale else None,
+            }
+        context = plan_context(request, outcome.saved or plan, tab="overview") | context
+        return render(request, "planning/partials/summary.html", context, status=outcome.status)
+
+    def back() -> HttpResponse:  # a plain form post: only a stale version is said (its form is gone)
+        if outcome.stale:
+            messages.error(request, outcome.message)
+        return redirect(_plan_url(plan))
+
+    return editing.row(request, outcome, shown=shown, page=back, to=_plan_url(plan), done="Summary saved.")
 
 
 @login_required
@@ -155,18 +142,13 @@ def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
 def plan_transition(request: HttpRequest, plan_id: int, name: str) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The form was incomplete; reload the page and try again.")
-        return redirect("planning:plan", plan_id=plan.pk)
-    try:
-        plan = services.plan_transition(actor=request.user, plan=plan, name=name, **form.cleaned_data)
-    except (StaleVersionError, InvalidTransitionError) as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{plan}: {services.TRANSITIONS[name].done}.")
-    return redirect("planning:plan", plan_id=plan.pk)
+    outcome = editing.submit(
+        form,
+        lambda: services.plan_transition(actor=request.user, plan=plan, name=name, **form.cleaned_data),
+        invalid="The form was incomplete; reload the page and try again.",
+    )
+    done = lambda plan: f"{plan}: {services.TRANSITIONS[name].done}."  # noqa: E731
+    return editing.action(request, outcome, done=done, to=_plan_url(plan))
 
 
 @login_required
