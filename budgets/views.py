@@ -15,22 +15,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budgets import charts, forms, gridfile, selectors, services
 from budgets.hooks import LINES
 from budgets.models import Budget, BudgetLine, Move
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
+from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.models import PlanningSettings
 from planning.views import plan_context
 
-ERRORS = (ValidationError, InvalidTransitionError, StaleVersionError)
 
-
-def _messages_of(exc: Exception) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+def _tab(plan_id: int, anchor: str = "") -> str:
+    return reverse("budgets:plan", kwargs={"plan_id": plan_id}) + (f"#{anchor}" if anchor else "")
 
 
 def _back(plan_id: int, anchor: str = "") -> HttpResponse:
-    return redirect(reverse("budgets:plan", kwargs={"plan_id": plan_id}) + (f"#{anchor}" if anchor else ""))
+    return redirect(_tab(plan_id, anchor))
 
 
 def _budget(request: HttpRequest, plan_id: int):
@@ -78,28 +77,30 @@ def budget_save(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Set up the plan's budget, or change its total or currency."""
     plan, budget = _budget(request, plan_id)
     form = forms.BudgetForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(plan.pk)
-    data = form.cleaned_data
-    try:
-        if budget is None:
-            services.budget_create(
-                actor=request.user, plan=plan, total=data["total"], currency=data["currency"]
-            )
-            messages.success(request, "Budget set up: the whole total starts in the unallocated pool.")
-        else:
-            services.budget_update(
-                actor=request.user,
-                budget=budget,
-                version=data["version"] or 0,
-                total=data["total"],
-                currency=data["currency"],
-            )
-            messages.success(request, "Budget total saved; the pool took the difference.")
-    except ERRORS as exc:
-        messages.error(request, _messages_of(exc))
-    return _back(plan.pk)
+    outcome = editing.submit(
+        form,
+        lambda: _budget_write(request, plan, budget, form.cleaned_data),
+        invalid=lambda form: editing.form_text(form, labels=None),
+    )
+    if budget is None:
+        done = "Budget set up: the whole total starts in the unallocated pool."
+    else:
+        done = "Budget total saved; the pool took the difference."
+    return editing.action(request, outcome, done=done, to=_tab(plan.pk))
+
+
+def _budget_write(request: HttpRequest, plan, budget: Budget | None, data: dict) -> Budget:
+    if budget is None:
+        return services.budget_create(
+            actor=request.user, plan=plan, total=data["total"], currency=data["currency"]
+        )
+    return services.budget_update(
+        actor=request.user,
+        budget=budget,
+        version=data["version"] or 0,
+        total=data["total"],
+        currency=data["currency"],
+    )
 
 
 @login_required
@@ -115,42 +116,42 @@ def move_create(request: HttpRequest, plan_id: int) -> HttpResponse:
         "move_form": form,
         "threshold": PlanningSettings.load().move_approval_threshold,
     }
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            move = services.move_request(
-                actor=request.user,
-                budget=budget,
-                kind=data["kind"],
-                source=data["source"],
-                target=data["target"],
-                amount=data["amount"],
-                reason=data["reason"],
-                new_line=form.new_line(),
-            )
-        except ERRORS as exc:
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, _messages_of(exc))
-        else:
-            if move.status == Move.Status.PENDING:
-                messages.warning(
-                    request, f"{move} is above {context['threshold']:,.2f} and waits for an executive."
-                )
-            else:
-                messages.success(request, f"Posted: {move}.")
-            if request.htmx:
-                response = HttpResponse(status=204)
-                # A new URL (not just a new #fragment), so that the browser really loads the page again.
-                response["HX-Redirect"] = (
-                    reverse("budgets:plan", kwargs={"plan_id": plan.pk}) + f"?move={move.pk}#ledger"
-                )
-                return response
-            return _back(plan.pk, "ledger")
+    if request.method == "POST":
+        outcome = editing.submit(form, lambda: _move_request(request, budget, form))
+        if outcome.ok:
+            return _moved(request, plan, outcome.saved, context["threshold"])
     template = "budgets/partials/move_form.html" if request.htmx else "budgets/move.html"
     return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+def _move_request(request: HttpRequest, budget: Budget, form: forms.MoveForm) -> Move:
+    data = form.cleaned_data
+    return services.move_request(
+        actor=request.user,
+        budget=budget,
+        kind=data["kind"],
+        source=data["source"],
+        target=data["target"],
+        amount=data["amount"],
+        reason=data["reason"],
+        new_line=form.new_line(),
+    )
+
+
+def _moved(request: HttpRequest, plan, move: Move, threshold: Decimal) -> HttpResponse:
+    """A move made: said (a pending one waits for an executive), and the ledger again."""
+    if move.status == Move.Status.PENDING:
+        messages.warning(request, f"{move} is above {threshold:,.2f} and waits for an executive.")
+    else:
+        messages.success(request, f"Posted: {move}.")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        # A new URL (not just a new #fragment), so that the browser really loads the page again.
+        response["HX-Redirect"] = (
+            reverse("budgets:plan", kwargs={"plan_id": plan.pk}) + f"?move={move.pk}#ledger"
+        )
+        return response
+    return _back(plan.pk, "ledger")
 
 
 @login_required
@@ -163,16 +164,10 @@ def move_decide(request: HttpRequest, plan_id: int, move_id: int, decision: str)
     form = forms.DecisionForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
-    try:
-        if decision == "approve":
-            services.move_approve(actor=request.user, move=move, comment=comment)
-            messages.success(request, f"Approved and posted: {move}.")
-        else:
-            services.move_reject(actor=request.user, move=move, comment=comment)
-            messages.success(request, f"Rejected: {move}.")
-    except ERRORS as exc:
-        messages.error(request, _messages_of(exc))
-    return _back(plan.pk, "pending")
+    decide = services.move_approve if decision == "approve" else services.move_reject
+    outcome = editing.submit(None, lambda: decide(actor=request.user, move=move, comment=comment))
+    done = "Approved and posted" if decision == "approve" else "Rejected"
+    return editing.action(request, outcome, done=lambda _: f"{done}: {move}.", to=_tab(plan.pk, "pending"))
 
 
 @login_required
@@ -183,15 +178,13 @@ def move_reverse(request: HttpRequest, plan_id: int, move_id: int) -> HttpRespon
     if move is None:
         raise Http404("No such move.")
     form = forms.ReverseForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Say why the move is reversed.")
-        reversal = services.move_reverse(actor=request.user, move=move, reason=form.cleaned_data["reason"])
-    except ERRORS as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, f"Reversed with a new entry: {reversal}.")
-    return _back(plan.pk, "ledger")
+    outcome = editing.submit(
+        form,
+        lambda: services.move_reverse(actor=request.user, move=move, reason=form.cleaned_data["reason"]),
+        invalid="Say why the move is reversed.",
+    )
+    done = lambda reversal: f"Reversed with a new entry: {reversal}."  # noqa: E731
+    return editing.action(request, outcome, done=done, to=_tab(plan.pk, "ledger"))
 
 
 @login_required
@@ -202,23 +195,26 @@ def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
     line = get_object_or_404(BudgetLine, pk=line_id, budget=budget) if budget else None
     if line is None:
         raise Http404("No such line.")
-    error = ""
-    try:
-        services.spend_set(actor=request.user, line=line, months=_typed_months(request))
-    except (ValidationError, InvalidTransitionError) as exc:
-        error = _messages_of(exc)
-    if not request.htmx:
-        (messages.error if error else messages.success)(request, f"{line}: {error or 'spend saved.'}")
-        return _back(plan.pk, "spend")
-    row = next(r for r in selectors.lines(budget) if r.pk == line.pk)
-    if error:
-        row.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
-    context = plan_context(request, plan, tab="budget") | {
-        "row": row,
-        "row_error": error,
-        "can_record_spend": True,
-    }
-    return render(request, "budgets/partials/spend_row.html", context, status=422 if error else 200)
+    outcome = editing.submit(
+        None, lambda: services.spend_set(actor=request.user, line=line, months=_typed_months(request))
+    )
+
+    def shown() -> HttpResponse:
+        row = next(r for r in selectors.lines(budget) if r.pk == line.pk)
+        if not outcome.ok:
+            row.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
+        context = {"row": row, "row_error": outcome.message, "can_record_spend": True}
+        context = plan_context(request, plan, tab="budget") | context
+        return render(request, "budgets/partials/spend_row.html", context, status=outcome.status)
+
+    return editing.row(
+        request,
+        outcome,
+        shown=shown,
+        to=_tab(plan.pk, "spend"),
+        done=f"{line}: spend saved.",
+        failed=f"{line}: ",
+    )
 
 
 def _typed_months(request: HttpRequest) -> list[Decimal]:
@@ -269,7 +265,7 @@ def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         lines = "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
         messages.error(request, f"{upload.name} was not imported, nothing changed. {lines}")
     except (ValidationError, InvalidTransitionError) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, editing.error_text(exc))
     else:
         messages.success(request, f"Spend imported: {changed} line(s) changed.")
     return _back(plan.pk, "spend")
