@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
 from capabilities.charts import FONT
-from core.exceptions import InvalidTransitionError, StaleVersionError
+from core import editing
 from core.queue import QueueUnavailable
 from metrics import engine, services, tasks
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
@@ -135,8 +135,12 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "metrics/qbr.html", context)
 
 
+def _url(plan_id: int, quarter: int) -> str:
+    return reverse("metrics:qbr", kwargs={"plan_id": plan_id}) + f"?q={quarter}"
+
+
 def _back(plan_id: int, quarter: int) -> HttpResponse:
-    return redirect(reverse("metrics:qbr", kwargs={"plan_id": plan_id}) + f"?q={quarter}")
+    return redirect(_url(plan_id, quarter))
 
 
 @login_required
@@ -171,14 +175,15 @@ def qbr_adjust(request: HttpRequest, plan_id: int) -> HttpResponse:
     kpi = get_object_or_404(KPI, pk=data.get("kpi") if str(data.get("kpi", "")).isdigit() else 0)
     try:
         period = int(data.get("period", "0"))
-        services.target_adjust(
-            actor=request.user, plan=plan, quarter=quarter, kpi=kpi, period=period,
-            value=data.get("value", ""), reason=data.get("reason", ""),
-        )  # fmt: skip
     except ValueError:
         messages.error(request, "Pick the fiscal month to adjust.")
-    except (ValidationError, InvalidTransitionError, StaleVersionError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
-    else:
-        messages.success(request, f"{kpi} target for month {period} adjusted at the Q{quarter} review.")
-    return _back(plan.pk, quarter)
+        return _back(plan.pk, quarter)
+    outcome = editing.submit(
+        None,
+        lambda: services.target_adjust(
+            actor=request.user, plan=plan, quarter=quarter, kpi=kpi, period=period,
+            value=data.get("value", ""), reason=data.get("reason", ""),
+        ),
+    )  # fmt: skip
+    done = f"{kpi} target for month {period} adjusted at the Q{quarter} review."
+    return editing.action(request, outcome, done=done, to=_url(plan.pk, quarter))
