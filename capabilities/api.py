@@ -15,6 +15,7 @@ from capabilities.models import (
     CapabilityAssessment,
     ImprovementAction,
 )
+from core import editing
 from core.api import VersionedSerializer, VisibleRelatedField
 from planning.alignment_api import SERIALIZERS, PlanContentSerializer, PlanContentViewSet
 from planning.models import Initiative, Plan
@@ -40,11 +41,11 @@ class CapabilityViewSet(
     filterset_fields = ["category", "active"]
 
     def perform_create(self, serializer) -> None:
-        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        values = editing.values(serializer.validated_data)
         serializer.instance = services.capability_create(actor=self.request.user, values=values)
 
     def perform_update(self, serializer) -> None:
-        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        values = editing.values(serializer.validated_data)
         serializer.instance = services.capability_update(
             actor=self.request.user,
             capability=serializer.instance,

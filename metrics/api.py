@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import tabular
+from core import editing, tabular
 from core.api import ValidationErrorSerializer, VersionedSerializer, VisibleRelatedField
 from metrics import engine, importer, selectors, services, smart
 from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
@@ -97,11 +97,11 @@ class KPIViewSet(
         )
 
     def perform_create(self, serializer) -> None:
-        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        values = editing.values(serializer.validated_data)
         serializer.instance = services.kpi_create(actor=self.request.user, values=values)
 
     def perform_update(self, serializer) -> None:
-        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        values = editing.values(serializer.validated_data)
         serializer.instance = services.kpi_update(
             actor=self.request.user,
             kpi=serializer.instance,
@@ -120,7 +120,7 @@ class KPIViewSet(
             return Response(DataSourceSerializer(source).data)
         data = DataSourceSerializer(source, data=request.data)
         data.is_valid(raise_exception=True)
-        values = {k: v for k, v in data.validated_data.items() if k != "version"}
+        values = editing.values(data.validated_data)
         source = services.source_update(
             actor=request.user, source=source, version=data.validated_data["version"], values=values
         )

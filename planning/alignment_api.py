@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import tabular
+from core import editing, tabular
 from core.api import VersionedSerializer, VisibleRelatedField
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import gridfile, services, targets
@@ -320,7 +320,7 @@ class PlanningSettingsView(APIView):
         current = PlanningSettings.load()
         data = PlanningSettingsSerializer(current, data=request.data)
         data.is_valid(raise_exception=True)
-        values = {k: v for k, v in data.validated_data.items() if k != "version"}
+        values = editing.values(data.validated_data)
         updated = services.settings_update(
             actor=request.user, version=data.validated_data["version"], values=values
         )
