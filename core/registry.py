@@ -4,7 +4,8 @@ and what counts as funding.
 
 Each app declares its entries in its `hooks.py`; its `AppConfig.ready()` calls `hooks.register(registry)`.
 Every entry has an `order` and is read in that order, never in INSTALLED_APPS order, so an earlier step
-lists what later steps add without importing them. A later step adding a tab:
+lists what later steps add without importing them. Step N takes orders N×10 to N×10+9 (the plan's Overview
+tab 0, its History tab 100). A later step adding a tab:
 
     def register(registry: Registry) -> None:
         registry.add(Tab(key="budget", label="Budget", url_name="budgets:plan", step=3, order=30))
