@@ -72,8 +72,7 @@ def assessment_row(request: HttpRequest, plan_id: int, capability_id: int) -> Ht
                 actor=request.user,
                 plan=plan,
                 capability=capability,
-                version=form.cleaned_data["version"],
-                values=editing.values(form.cleaned_data),
+                **editing.versioned(form),
             ),
             invalid=lambda form: editing.form_text(form, labels=None),
         )
@@ -133,10 +132,7 @@ def capability_detail(request: HttpRequest, capability_id: int) -> HttpResponse:
         outcome = editing.submit(
             form,
             lambda: services.capability_update(
-                actor=request.user,
-                capability=capability,
-                version=form.cleaned_data["version"],
-                values=editing.values(form.cleaned_data),
+                actor=request.user, capability=capability, **editing.versioned(form)
             ),
         )
         saved = lambda _: f"“{form.cleaned_data['name']}” saved."  # noqa: E731

@@ -61,6 +61,11 @@ def values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "version"}
 
 
+def versioned(form: forms.BaseForm) -> dict[str, Any]:
+    """The version the form was read at and its values, as a versioned write takes them."""
+    return {"version": form.cleaned_data["version"], "values": values(form.cleaned_data)}
+
+
 def add_errors(form: forms.BaseForm, exc: Exception) -> None:
     """Put a refused write's errors beside the fields they name; the rest, and any other refusal, above."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):

@@ -77,15 +77,13 @@ def kpi_detail(request: HttpRequest, kpi_id: int | None = None) -> HttpResponse:
 
 
 def _source_update(request: HttpRequest, source: DataSource, form: forms.DataSourceForm) -> DataSource:
-    version, values = form.cleaned_data["version"], editing.values(form.cleaned_data)
-    return services.source_update(actor=request.user, source=source, version=version, values=values)
+    return services.source_update(actor=request.user, source=source, **editing.versioned(form))
 
 
 def _kpi_save(request: HttpRequest, kpi: KPI | None, form: forms.KPIForm) -> KPI:
     if kpi is None:
         return services.kpi_create(actor=request.user, values=editing.values(form.cleaned_data))
-    version, values = form.cleaned_data["version"], editing.values(form.cleaned_data)
-    return services.kpi_update(actor=request.user, kpi=kpi, version=version, values=values)
+    return services.kpi_update(actor=request.user, kpi=kpi, **editing.versioned(form))
 
 
 @login_required
@@ -361,12 +359,7 @@ def churn_policy(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
     outcome = editing.submit(
         form,
-        lambda: services.churn_policy_save(
-            actor=request.user,
-            plan=plan,
-            version=form.cleaned_data["version"],
-            values=editing.values(form.cleaned_data),
-        ),
+        lambda: services.churn_policy_save(actor=request.user, plan=plan, **editing.versioned(form)),
     )
     done, failed = "Churn policy saved.", "Churn policy not saved: "
     return editing.action(request, outcome, done=done, to=_tab(plan.pk, "churn"), failed=failed)

@@ -311,11 +311,8 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
     outcome = editing.submit(
         form,
         lambda: services.plan_update(
-            actor=request.user,
-            plan=plan,
-            version=form.cleaned_data["version"],
-            seasonality=form.cleaned_data["seasonality"],
-        ),
+            actor=request.user, plan=plan, **form.cleaned_data
+        ),  # version, seasonality
         invalid=lambda form: editing.form_text(form, sep="; "),
     )
     done = "Phasing profile saved. Re-run the cascade to re-phase the grid."
@@ -600,11 +597,7 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
             form = settings_form = forms.SettingsForm(request.POST, instance=PlanningSettings(pk=current.pk))
             outcome = editing.submit(
                 form,
-                lambda: services.settings_update(
-                    actor=request.user,
-                    version=form.cleaned_data["version"],
-                    values=editing.values(form.cleaned_data),
-                ),
+                lambda: services.settings_update(actor=request.user, **editing.versioned(form)),
             )
             done = "Planning defaults saved."
         elif which == "profile":

@@ -106,12 +106,7 @@ def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = PlanSummaryForm(request.POST, instance=Plan(summary=plan.summary))
     outcome = editing.submit(
         form,
-        lambda: services.plan_update(
-            actor=request.user,
-            plan=plan,
-            version=form.cleaned_data["version"],
-            summary=form.cleaned_data["summary"],
-        ),
+        lambda: services.plan_update(actor=request.user, plan=plan, **form.cleaned_data),  # version, summary
     )
     if outcome.stale:
         plan.refresh_from_db()
