@@ -309,10 +309,8 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = forms.PhasingForm(request.POST, plan=plan)
     outcome = editing.submit(
-        form,
-        lambda: services.plan_update(
-            actor=request.user, plan=plan, **form.cleaned_data
-        ),  # version, seasonality
+        form,  # version and seasonality: what plan_update takes
+        lambda: services.plan_update(actor=request.user, plan=plan, **form.cleaned_data),
         invalid=lambda form: editing.form_text(form, sep="; "),
     )
     done = "Phasing profile saved. Re-run the cascade to re-phase the grid."

@@ -104,9 +104,8 @@ def plan_summary(request: HttpRequest, plan_id: int) -> HttpResponse:
             request, "planning/partials/summary.html", context | {"editing": open_form, "summary_form": form}
         )
     form = PlanSummaryForm(request.POST, instance=Plan(summary=plan.summary))
-    outcome = editing.submit(
-        form,
-        lambda: services.plan_update(actor=request.user, plan=plan, **form.cleaned_data),  # version, summary
+    outcome = editing.submit(  # the form's version and summary are what plan_update takes
+        form, lambda: services.plan_update(actor=request.user, plan=plan, **form.cleaned_data)
     )
     if outcome.stale:
         plan.refresh_from_db()
