@@ -4,7 +4,7 @@ profile, cascades and bottom-up numbers in every state. Everything goes through 
 from decimal import Decimal
 
 from orgs.models import OrgUnit
-from planning import services, targets
+from planning import bottom_up, capacity, cascade, services
 from planning.models import (
     Initiative,
     LongTermGoal,
@@ -103,7 +103,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
     # Last year's team plans, aligned as this year's are, with targets this year's regions can cascade
     # by prior-year share.
     for code, plan in last_year.items():
-        amount = _round(targets.capacity(plan)[1].capacity * Decimal("0.8"))
+        amount = _round(capacity.capacity(plan)[1].capacity * Decimal("0.8"))
         _target(plan, admin, amount, _alignment(plan, leader(units[code]), goal, full=True))
 
     # This year's targets, bottom-up from capacity: a team aims at 85% of its ramped capacity; a parent's
@@ -112,7 +112,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
     for code in reversed(list(plans)):
         plan, unit = plans[code], units[code]
         if unit.kind == OrgUnit.Kind.TEAM:
-            totals[code] = _round(targets.capacity(plan)[1].capacity * Decimal("0.85"))
+            totals[code] = _round(capacity.capacity(plan)[1].capacity * Decimal("0.85"))
         else:
             carried = sum(totals[c.code] for c in unit.children.all())
             totals[code] = _round(carried / Decimal("1.1"))
@@ -130,7 +130,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             OrgUnit.Kind.COMPANY: ("headcount", "units"),
             OrgUnit.Kind.REGION: ("prior_year", "units"),
         }.get(unit.kind, ("equal", "sellers"))
-        targets.cascade_run(
+        cascade.cascade_run(
             actor=leader(unit),
             plan=plan,
             version=plan.version,
@@ -151,7 +151,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
     }
     for code, state in states.items():
         plan, unit = plans[code], units[code]
-        own = targets.submission_save(
+        own = bottom_up.submission_save(
             actor=leader(unit),
             plan=plan,
             version=None,
@@ -160,10 +160,10 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
         )
         if state == "draft":
             continue
-        own = targets.submission_submit(actor=leader(unit), submission=own, version=own.version)
+        own = bottom_up.submission_submit(actor=leader(unit), submission=own, version=own.version)
         if state == "submitted":
             continue
-        targets.submission_decide(
+        bottom_up.submission_decide(
             actor=leader(unit.parent),
             submission=own,
             version=own.version,

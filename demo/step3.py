@@ -8,7 +8,7 @@ from budgets import services
 from budgets.models import BudgetLine
 from capabilities.models import ImprovementAction
 from orgs.models import OrgUnit
-from planning import targets
+from planning import cascade
 from planning.models import Initiative, Objective, Plan
 
 LINES = [  # name, category, share of the budget, value per $ as planned, growth line, objective index
@@ -93,7 +93,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
 
 
 def _budget(plan: Plan, actor):
-    total = (targets.target_total(plan) * Decimal("0.06")).quantize(Decimal("1000"))
+    total = (cascade.target_total(plan) * Decimal("0.06")).quantize(Decimal("1000"))
     budget = services.budget_create(actor=actor, plan=plan, total=total)
     objectives = list(Objective.objects.filter(plan=plan))
     initiative = Initiative.objects.filter(plan=plan).first()

@@ -11,7 +11,7 @@ from metrics import importer, services
 from metrics.models import KPI, Actual, DataSource, KPITarget
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc as planning_calc
-from planning import targets as plan_targets
+from planning import cascade
 from planning.models import Objective, Plan
 
 LINKS = {
@@ -73,7 +73,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
                     actor=leader(plan.org_unit), objective=objective, version=objective.version,
                     kpis=[kpis[c] for c in codes],
                 )  # fmt: skip
-        total = plan_targets.target_total(plan)
+        total = cascade.target_total(plan)
         policy = {
             "allowance": Decimal("10"),
             "expected_churn": Decimal("6.5"),
@@ -186,7 +186,7 @@ def _next_year(units, plans: dict[str, Plan], kpis: dict, ops) -> None:
             continue
         unit_year = {"actor": ops, "org_unit": unit, "seller": None, "fiscal_year": 2028}
         plan = Plan.objects.select_related("seasonality").get(pk=plan.pk)
-        annual = plan_targets.target_total(plan)
+        annual = cascade.target_total(plan)
         services.targets_phase(**unit_year, kpi=kpis["revenue"], annual=annual, profile=plan.seasonality)
         services.targets_phase(**unit_year, kpi=kpis["win-rate"], annual=Decimal("0.30"), profile=None)
 

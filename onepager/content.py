@@ -19,8 +19,8 @@ from metrics import selectors as metric_selectors
 from metrics.models import ChurnPolicy, QuarterlyRollup
 from onepager import svg
 from orgs.models import FiscalCalendar
+from planning import cascade
 from planning import selectors as plan_selectors
-from planning import targets
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget
 
 LIMITS = {"objectives": 6, "initiatives": 6, "gaps": 5, "risks": 4, "kpis": 8}
@@ -115,7 +115,7 @@ def build(plan: Plan) -> OnePage:
         watermark=WATERMARK[plan.status],
         data_date=data_date(plan),
         summary=plan.summary,
-        target=targets.target_total(plan),
+        target=cascade.target_total(plan),
         target_split=split,
         milestones=[(g, g.milestone_for(plan.fiscal_year)) for g in goals][:2],
         objectives=top(objectives, "objectives"),

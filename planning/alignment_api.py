@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from core import editing, tabular
 from core.api import VersionedSerializer, VisibleRelatedField
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import gridfile, services, targets
+from planning import bottom_up, capacity, cascade, grid, gridfile, services, traceability
 from planning.kinds import KINDS
 from planning.models import (
     CascadeLevel,
@@ -367,7 +367,7 @@ class TargetAllocationViewSet(
         data = serializer.validated_data
         months = data.get("months", row.month_amounts)
         validate_months([str(m) for m in months])
-        serializer.instance = targets.allocation_update(
+        serializer.instance = grid.allocation_update(
             actor=self.request.user,
             allocation=row,
             version=data["version"],
@@ -425,7 +425,7 @@ class TargetSubmissionViewSet(
             raise serializers.ValidationError(
                 {"plan": "This plan already has a bottom-up number; update it."}
             )
-        serializer.instance = targets.submission_save(
+        serializer.instance = bottom_up.submission_save(
             actor=self.request.user,
             plan=data["plan"],
             version=None,
@@ -435,7 +435,7 @@ class TargetSubmissionViewSet(
 
     def perform_update(self, serializer) -> None:
         row, data = serializer.instance, serializer.validated_data
-        serializer.instance = targets.submission_save(
+        serializer.instance = bottom_up.submission_save(
             actor=self.request.user,
             plan=row.plan,
             version=data["version"],
@@ -450,7 +450,7 @@ class TargetSubmissionViewSet(
         submission = self.get_object()  # 404 for a number the user may not see, whatever the body
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row = targets.submission_submit(
+        row = bottom_up.submission_submit(
             actor=request.user, submission=submission, version=data.validated_data["version"]
         )
         return Response(self.get_serializer(row).data)
@@ -459,7 +459,7 @@ class TargetSubmissionViewSet(
         submission = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row = targets.submission_decide(
+        row = bottom_up.submission_decide(
             actor=request.user,
             submission=submission,
             version=data.validated_data["version"],
@@ -560,7 +560,7 @@ BottomUpSerializer = inline_serializer(
 )
 
 
-def _capacity_row(row: targets.CapacityRow) -> dict:
+def _capacity_row(row: capacity.CapacityRow) -> dict:
     return {
         "org_unit": row.unit.pk,
         "name": row.unit.name,
@@ -583,7 +583,7 @@ class PlanStep1Actions:
         data = CascadeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        targets.cascade_run(
+        cascade.cascade_run(
             actor=request.user,
             plan=plan,
             version=d["version"],
@@ -591,14 +591,14 @@ class PlanStep1Actions:
             level=d["cascade_level"],
             buffer_percent=d.get("buffer_percent"),
         )
-        return Response(TargetAllocationSerializer(targets.allocation_rows(plan), many=True).data)
+        return Response(TargetAllocationSerializer(grid.allocation_rows(plan), many=True).data)
 
     @extend_schema(responses=PhasingSerializer)
     @action(detail=True, methods=["get"], filterset_fields=[], pagination_class=None)
     def phasing(self, request: Request, pk: str) -> Response:
         """The plan's annual target over its 12 fiscal months by its seasonality profile."""
         plan = self.get_object()
-        amounts = targets.phasing(plan)
+        amounts = cascade.phasing(plan)
         periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
         return Response(
             {
@@ -615,7 +615,7 @@ class PlanStep1Actions:
     @action(detail=True, methods=["get"], filterset_fields=[], pagination_class=None)
     def capacity(self, request: Request, pk: str) -> Response:
         """Ramped seller capacity per child unit against the targets, with the coverage ratio."""
-        rows, total = targets.capacity(self.get_object())
+        rows, total = capacity.capacity(self.get_object())
         return Response({"rows": [_capacity_row(r) for r in rows], "total": _capacity_row(total)})
 
     @extend_schema(responses=TraceabilitySerializer)
@@ -625,9 +625,9 @@ class PlanStep1Actions:
         plan = self.get_object()
         return Response(
             {
-                "orphan_targets": [{"id": t.pk, "name": t.name} for t in targets.orphan_targets(plan)],
+                "orphan_targets": [{"id": t.pk, "name": t.name} for t in traceability.orphan_targets(plan)],
                 "unfunded_objectives": [
-                    {"id": o.pk, "title": o.title} for o in targets.unfunded_objectives(plan)
+                    {"id": o.pk, "title": o.title} for o in traceability.unfunded_objectives(plan)
                 ],
             }
         )
@@ -636,7 +636,7 @@ class PlanStep1Actions:
     @action(detail=True, methods=["get"], url_path="bottom-up", filterset_fields=[], pagination_class=None)
     def bottom_up(self, request: Request, pk: str) -> Response:
         """Each child unit's own number beside its top-down share; approved numbers roll up."""
-        result = targets.bottom_up(self.get_object())
+        result = bottom_up.bottom_up(self.get_object())
         return Response(
             {
                 "target": str(result.target),
@@ -673,7 +673,7 @@ class PlanStep1Actions:
         file_type = request.query_params.get("file_type", "xlsx")
         if file_type not in ("xlsx", "csv"):
             raise serializers.ValidationError({"file_type": "Use xlsx or csv."})
-        data = gridfile.table(plan, targets.allocation_rows(plan), FiscalCalendar.load().rules)
+        data = gridfile.table(plan, grid.allocation_rows(plan), FiscalCalendar.load().rules)
         body = (
             gridfile.to_csv(data)
             if file_type == "csv"
@@ -715,8 +715,8 @@ class PlanStep1Actions:
             number_format=data.validated_data["number_format"],
         )
         try:
-            changed = targets.grid_import(actor=request.user, plan=plan, rows=rows)
-        except targets.GridImportError as exc:
+            changed = grid.grid_import(actor=request.user, plan=plan, rows=rows)
+        except grid.GridImportError as exc:
             errors = [{"row": e.line, "code": e.code, "message": e.message} for e in exc.errors]
             return Response(
                 {"detail": "Nothing was imported.", "rows": errors}, status=status.HTTP_400_BAD_REQUEST

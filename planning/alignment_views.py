@@ -16,7 +16,10 @@ from core import editing
 from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import forms, gridfile, selectors, services, targets
+from planning import bottom_up, capacity, forms, gridfile, selectors, services
+from planning import cascade as target_cascade
+from planning import grid as target_grid
+from planning import traceability as trace
 from planning.kinds import KINDS, Kind
 from planning.models import (
     LongTermGoal,
@@ -86,7 +89,7 @@ def _pager(request: HttpRequest | None, param: str, page) -> dict | None:
 
 
 def trace_context(plan: Plan) -> dict:
-    orphans, unfunded = targets.orphan_targets(plan), targets.unfunded_objectives(plan)
+    orphans, unfunded = trace.orphan_targets(plan), trace.unfunded_objectives(plan)
     orphan_count, unfunded_count = orphans.count(), unfunded.count()
     return {
         "orphans": list(orphans[:TRACE_SHOWN]),
@@ -95,7 +98,7 @@ def trace_context(plan: Plan) -> dict:
         "unfunded": list(unfunded[:TRACE_SHOWN]),
         "unfunded_count": unfunded_count,
         "unfunded_more": max(unfunded_count - TRACE_SHOWN, 0),
-        "funding_labels": [rule.label for rule in targets.objective_funding()],
+        "funding_labels": [rule.label for rule in trace.objective_funding()],
     }
 
 
@@ -224,18 +227,18 @@ def content_delete(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Ht
 
 def targets_context(request: HttpRequest, plan: Plan) -> dict:
     kind = KINDS["targets"]
-    grid = targets.grid(plan)
+    grid = target_grid.grid(plan)
     rules = FiscalCalendar.load().rules
-    own = targets.bottom_up(plan)
-    cap_rows, cap_total = targets.capacity(plan)
+    own = bottom_up.bottom_up(plan)
+    cap_rows, cap_total = capacity.capacity(plan)
     return {
         "subtab": "targets",
         "kind": kind,
         "target_rows": list(kind.rows(plan)),
         "grid": grid,
         "periods": rules.periods(plan.fiscal_year),
-        "phased": targets.phasing(plan, grid.target),
-        "buffer_warning": targets.buffer_warning(grid.buffer_percent),
+        "phased": target_cascade.phasing(plan, grid.target),
+        "buffer_warning": target_cascade.buffer_warning(grid.buffer_percent),
         "cascade_form": forms.CascadeForm(
             initial={
                 "version": plan.version,
@@ -262,7 +265,7 @@ def targets_context(request: HttpRequest, plan: Plan) -> dict:
         "capacity_rows": cap_rows,
         "capacity_total": cap_total,
         "import_form": forms.GridImportForm(),
-        "orphans": list(targets.orphan_targets(plan)),
+        "orphans": list(trace.orphan_targets(plan)),
     }
 
 
@@ -289,7 +292,7 @@ def cascade(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = forms.CascadeForm(request.POST)
     outcome = editing.submit(
         form,
-        lambda: targets.cascade_run(
+        lambda: target_cascade.cascade_run(
             actor=request.user,
             plan=plan,
             version=form.cleaned_data["version"],
@@ -322,14 +325,14 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
 def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
     """Save one row of the cascade grid (htmx: on every change of a cell)."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    rows = {r.pk: r for r in targets.allocation_rows(plan)}
+    rows = {r.pk: r for r in target_grid.allocation_rows(plan)}
     row = rows.get(pk)
     if row is None:
         raise Http404("No such row in this plan's grid.")
     form = forms.AllocationRowForm(request.POST)
     outcome = editing.submit(
         form,
-        lambda: targets.allocation_update(
+        lambda: target_grid.allocation_update(
             actor=request.user,
             allocation=row,
             version=form.cleaned_data["version"],
@@ -341,7 +344,7 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
     )
 
     def shown() -> HttpResponse:
-        shown = next(r for r in targets.allocation_rows(plan) if r.pk == pk)
+        shown = next(r for r in target_grid.allocation_rows(plan) if r.pk == pk)
         if not outcome.ok:
             shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
             shown.posted_weight = request.POST.get("weight", "")
@@ -365,7 +368,7 @@ def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
 def grid_totals(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The grid's footer: month totals and how the rows compare with target × (1 + buffer)."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = plan_context(request, plan, tab="alignment") | {"grid": targets.grid(plan)}
+    context = plan_context(request, plan, tab="alignment") | {"grid": target_grid.grid(plan)}
     return render(request, "planning/partials/grid_totals.html", context)
 
 
@@ -374,7 +377,7 @@ def grid_totals(request: HttpRequest, plan_id: int) -> HttpResponse:
 def grid_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     rules = FiscalCalendar.load().rules
-    data = gridfile.table(plan, targets.allocation_rows(plan), rules)
+    data = gridfile.table(plan, target_grid.allocation_rows(plan), rules)
     stem = f"{plan.org_unit.code}-FY{plan.fiscal_year}-targets"
     if fmt == "csv":
         response = HttpResponse(gridfile.to_csv(data), content_type="text/csv; charset=utf-8")
@@ -405,8 +408,8 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan.fiscal_year,
             number_format=form.cleaned_data["number_format"],
         )
-        changed = targets.grid_import(actor=request.user, plan=plan, rows=rows)
-    except targets.GridImportError as exc:
+        changed = target_grid.grid_import(actor=request.user, plan=plan, rows=rows)
+    except target_grid.GridImportError as exc:
         context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)
         context["import_errors"] = exc.errors
         context["import_name"] = form.cleaned_data["file"].name
@@ -427,7 +430,7 @@ def submission(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
         form = forms.SubmissionForm(request.POST)
         outcome = editing.submit(
             form,
-            lambda: targets.submission_save(
+            lambda: bottom_up.submission_save(
                 actor=request.user,
                 plan=plan,
                 version=form.cleaned_data["version"],
@@ -440,7 +443,8 @@ def submission(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
         own = get_object_or_404(TargetSubmission, plan=plan)
         version = request.POST.get("version", 0)
         outcome = editing.submit(
-            None, lambda: targets.submission_submit(actor=request.user, submission=own, version=int(version))
+            None,
+            lambda: bottom_up.submission_submit(actor=request.user, submission=own, version=int(version)),
         )
         done = f"Bottom-up number submitted to {plan.org_unit.parent}."
     else:
@@ -463,7 +467,7 @@ def submission_decide(request: HttpRequest, plan_id: int, child_plan_id: int) ->
     approve = lambda: form.cleaned_data["decision"] == "approve"  # noqa: E731
     outcome = editing.submit(
         form,
-        lambda: targets.submission_decide(
+        lambda: bottom_up.submission_decide(
             actor=request.user,
             submission=child,
             version=form.cleaned_data["version"],

@@ -35,7 +35,8 @@ from budgets.models import Spend
 from metrics import importer
 from metrics.models import Actual, ImportBatch
 from orgs.models import FiscalCalendar, OrgUnit, Role
-from planning import gridfile, targets
+from planning import cascade, gridfile
+from planning import grid as target_grid
 from planning.models import SalesTarget
 from tests.factories import MembershipFactory, PlanFactory, SellerFactory, UserFactory
 
@@ -178,7 +179,7 @@ def grid_rows(values: dict[str, list[D]]) -> list[tuple[int, str, list[D]]]:
 
 
 def refusal(exc: ValidationError) -> str:
-    if isinstance(exc, targets.GridImportError):
+    if isinstance(exc, target_grid.GridImportError):
         return "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
     return " ".join(exc.messages)
 
@@ -195,7 +196,7 @@ class App:
         try:
             upload = SimpleUploadedFile(name, data)
             rows = gridfile.read_rows(upload, self.rules, self.plan.fiscal_year, number_format=numbers)
-            targets.grid_import(actor=self.actor, plan=self.plan, rows=rows)
+            target_grid.grid_import(actor=self.actor, plan=self.plan, rows=rows)
         except ValidationError as exc:
             return refusal(exc)
         return None
@@ -221,7 +222,7 @@ class App:
         return " ".join([batch.message, *first.values()])
 
     def grid(self) -> dict:
-        return {row.code: row.month_amounts for row in targets.allocation_rows(self.plan)}
+        return {row.code: row.month_amounts for row in target_grid.allocation_rows(self.plan)}
 
     def spend(self) -> dict:
         return {line.name: line.months for line in budget_selectors.lines(self.budget)}
@@ -259,7 +260,7 @@ def app(org) -> App:
     MembershipFactory(user=region_lead, org_unit=org.region_a, role=Role.SALES_LEADER)
     region_plan = PlanFactory(org_unit=org.region_a)
     SalesTarget.objects.create(plan=region_plan, name="Revenue", new_business=D("1000000"))
-    targets.cascade_run(
+    cascade.cascade_run(
         actor=region_lead,
         plan=region_plan,
         version=region_plan.version,
@@ -269,7 +270,7 @@ def app(org) -> App:
     )
     for code, name in UNIT_NAMES.items():
         OrgUnit.objects.filter(code=code).update(name=name)
-    targets.grid_import(actor=region_lead, plan=region_plan, rows=grid_rows(GRID))
+    target_grid.grid_import(actor=region_lead, plan=region_plan, rows=grid_rows(GRID))
     budget = budgets.budget_create(actor=region_lead, plan=region_plan, total=D("3000000"))
     for name in SPEND:
         budgets.line_create(
@@ -294,7 +295,7 @@ def exports(client, app: App) -> dict[str, bytes]:
         assert grid.status_code == spend.status_code == 200
         files[f"targets.{fmt}"], files[f"spend.{fmt}"] = grid.content, spend.content
     assert app.grid() == GRID and app.spend() == SPEND  # the exports hold the values put in
-    targets.grid_import(actor=app.actor, plan=app.plan, rows=grid_rows({c: [Z] * 12 for c in GRID}))
+    target_grid.grid_import(actor=app.actor, plan=app.plan, rows=grid_rows({c: [Z] * 12 for c in GRID}))
     Spend.objects.filter(line__budget=app.budget).delete()
     return files
 

@@ -13,14 +13,15 @@ from openpyxl import load_workbook
 from core.exceptions import StaleVersionError
 from core.models import AuditEntry
 from orgs.models import FiscalCalendar
-from planning import gridfile, targets
+from planning import cascade, gridfile
+from planning import grid as target_grid
 from planning.models import PlanningSettings, SalesTarget, SeasonalityProfile, TargetAllocation
 from tests.factories import OrgUnitFactory, PlanFactory, SellerFactory
 
 
 def run(plan, actor, method="equal", level="units", buffer=None):
     plan.refresh_from_db()
-    return targets.cascade_run(
+    return cascade.cascade_run(
         actor=actor, plan=plan, version=plan.version, method=method, level=level, buffer_percent=buffer
     )
 
@@ -35,7 +36,7 @@ def test_equal_split_of_a_million_over_three_children_with_10_percent(org, regio
     # Each row's 12 months add up exactly to its amount.
     for row in TargetAllocation.objects.filter(plan=plan):
         assert len(row.months) == 12 and sum(row.month_amounts) == row.amount
-    grid = targets.grid(plan)
+    grid = target_grid.grid(plan)
     assert grid.assigned == D("1100000.00") and grid.difference == 0
 
 
@@ -72,7 +73,7 @@ def test_prior_year_share_without_history_is_refused_and_changes_nothing(region_
 def test_manual_weights_are_taken_from_the_grid(region_plan, region_lead):
     rows = run(region_plan, region_lead, buffer=D("0"))
     first, second = (TargetAllocation.objects.get(pk=r.pk) for r in rows)
-    targets.allocation_update(
+    target_grid.allocation_update(
         actor=region_lead, allocation=first, version=first.version, months=first.month_amounts, weight=D("3")
     )
     rows = run(region_plan, region_lead, method="manual", buffer=D("0"))
@@ -92,7 +93,7 @@ def test_a_cascade_on_a_stale_plan_version_changes_nothing(region_plan, region_l
     run(region_plan, region_lead)
     before = list(TargetAllocation.objects.filter(plan=region_plan).values_list("pk", "months"))
     with pytest.raises(StaleVersionError):
-        targets.cascade_run(
+        cascade.cascade_run(
             actor=region_lead,
             plan=region_plan,
             version=1,
@@ -116,8 +117,8 @@ def test_only_the_units_leaders_may_cascade(region_plan, people):
 
 
 def test_a_buffer_above_50_percent_is_flagged():
-    assert targets.buffer_warning(D("50")) == ""
-    assert "red flag" in targets.buffer_warning(D("60"))
+    assert cascade.buffer_warning(D("50")) == ""
+    assert "red flag" in cascade.buffer_warning(D("60"))
 
 
 def test_phasing_uses_the_plans_profile_on_the_fiscal_calendar(region_plan, region_lead, org, people):
@@ -130,7 +131,7 @@ def test_phasing_uses_the_plans_profile_on_the_fiscal_calendar(region_plan, regi
     profile = SeasonalityProfile.objects.create(org_unit=org.company, name="Year-end", weights=weights)
     region_plan.seasonality = profile
     region_plan.save()
-    months = targets.phasing(region_plan)
+    months = cascade.phasing(region_plan)
     assert months[10] == D("750000.00")  # period 11 = December
     assert months[11] == D("250000.00")  # period 12 = January
     assert sum(months) == D("1000000.00")
@@ -157,8 +158,8 @@ def test_an_import_with_one_bad_row_changes_nothing_and_names_the_row(region_pla
         ],
     )
     rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, 2028)
-    with pytest.raises(targets.GridImportError) as caught:
-        targets.grid_import(actor=region_lead, plan=region_plan, rows=rows)
+    with pytest.raises(target_grid.GridImportError) as caught:
+        target_grid.grid_import(actor=region_lead, plan=region_plan, rows=rows)
     assert [(e.line, e.code) for e in caught.value.errors] == [(3, "team-a2")]
     assert "month 12 (column 14): '-5' is not an amount of 0 or more" in caught.value.errors[0].message
     after = {r.pk: (r.months, r.version) for r in TargetAllocation.objects.filter(plan=region_plan)}
@@ -176,8 +177,8 @@ def test_an_import_lists_every_bad_row(region_plan, region_lead):
         ],
     )
     rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, 2028)
-    with pytest.raises(targets.GridImportError) as caught:
-        targets.grid_import(actor=region_lead, plan=region_plan, rows=rows)
+    with pytest.raises(target_grid.GridImportError) as caught:
+        target_grid.grid_import(actor=region_lead, plan=region_plan, rows=rows)
     assert [(e.line, e.code) for e in caught.value.errors] == [(2, "team-zz"), (3, "team-a1"), (4, "team-a1")]
     assert "not a row of this plan's grid" in caught.value.errors[0].message
     assert "at most 2 decimals" in caught.value.errors[1].message
@@ -188,7 +189,7 @@ def test_a_good_import_overwrites_the_months(region_plan, region_lead):
     run(region_plan, region_lead, buffer=D("0"))
     upload = grid_file(region_plan, [["team-a1", "Team A1", *(["1000.50"] * 12), ""]])
     rows = gridfile.read_rows(upload, FiscalCalendar.load().rules, 2028)
-    assert targets.grid_import(actor=region_lead, plan=region_plan, rows=rows) == 1
+    assert target_grid.grid_import(actor=region_lead, plan=region_plan, rows=rows) == 1
     row = TargetAllocation.objects.get(plan=region_plan, org_unit__code="team-a1")
     assert row.amount == D("12006.00") and row.version == 2  # 12 × 1000.50
 
@@ -207,7 +208,7 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(org, region_lead
     plan = PlanFactory(org_unit=org.region_a)
     SalesTarget.objects.create(plan=plan, new_business=D("120000"))
     run(plan, region_lead, buffer=D("0"))
-    data = gridfile.table(plan, targets.allocation_rows(plan), FiscalCalendar.load().rules)
+    data = gridfile.table(plan, target_grid.allocation_rows(plan), FiscalCalendar.load().rules)
     sheet = load_workbook(io.BytesIO(gridfile.to_xlsx(data, "t"))).active
     # XLSX: the text itself, in a text cell (never a formula), with no visible apostrophe.
     assert (sheet["B2"].value, sheet["B2"].data_type) == ('=HYPERLINK("http://x")', "s")
@@ -224,7 +225,7 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(org, region_lead
 def test_an_exported_xlsx_imports_back_unchanged(region_plan, region_lead):
     run(region_plan, region_lead, buffer=D("10"))
     rules = FiscalCalendar.load().rules
-    body = gridfile.to_xlsx(gridfile.table(region_plan, targets.allocation_rows(region_plan), rules), "t")
+    body = gridfile.to_xlsx(gridfile.table(region_plan, target_grid.allocation_rows(region_plan), rules), "t")
     rows = gridfile.read_rows(SimpleUploadedFile("g.xlsx", body), rules, 2028)
     assert len(rows) == 2
-    assert targets.grid_import(actor=region_lead, plan=region_plan, rows=rows) == 0
+    assert target_grid.grid_import(actor=region_lead, plan=region_plan, rows=rows) == 0

@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from orgs.models import FiscalCalendar
-from planning import gridfile, targets
+from planning import cascade, gridfile
+from planning import grid as target_grid
 from planning.models import TargetAllocation
 from tests.conftest import api_as
 
@@ -22,7 +23,7 @@ from tests.conftest import api_as
 def grid(region_plan, region_lead):
     """Region A's grid after an equal cascade of 1,000,000 with no buffer: two rows of 500,000."""
     region_plan.refresh_from_db()
-    targets.cascade_run(
+    cascade.cascade_run(
         actor=region_lead,
         plan=region_plan,
         version=region_plan.version,
@@ -49,12 +50,12 @@ def imported(plan, actor, upload, number_format=None) -> int:
     rows = gridfile.read_rows(
         upload, FiscalCalendar.load().rules, plan.fiscal_year, number_format=number_format
     )
-    return targets.grid_import(actor=actor, plan=plan, rows=rows)
+    return target_grid.grid_import(actor=actor, plan=plan, rows=rows)
 
 
 def refused_row(plan, actor, upload, number_format=None) -> str:
     before = snapshot(plan)
-    with pytest.raises(targets.GridImportError) as caught:
+    with pytest.raises(target_grid.GridImportError) as caught:
         imported(plan, actor, upload, number_format)
     assert snapshot(plan) == before  # nothing changed
     [error] = caught.value.errors
@@ -116,7 +117,7 @@ def test_a_declared_number_format_loads_the_same_values_as_the_plain_one(grid, r
 
 def test_an_xlsx_whose_dimension_claims_one_row_is_read_whole(grid, region_lead):
     rules = FiscalCalendar.load().rules
-    data = gridfile.table(grid, targets.allocation_rows(grid), rules)
+    data = gridfile.table(grid, target_grid.allocation_rows(grid), rules)
     data[2][2:14] = [D("7")] * 12  # team-a2's months
     body = gridfile.to_xlsx(data, "t")
     source, out = zipfile.ZipFile(io.BytesIO(body)), io.BytesIO()

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from planning import targets
+from planning import bottom_up
 from planning.models import Objective, TargetAllocation, TargetSubmission
 from tests.factories import PlanFactory
 
@@ -186,7 +186,7 @@ def test_bottom_up_in_the_page_submit_then_the_parent_approves(client, org, peop
     client.post(
         url("submission-decide", region_plan, team_plan.pk), {"version": own.version, "decision": "approve"}
     )
-    assert targets.bottom_up(region_plan).approved_total == D("250000.00")
+    assert bottom_up.bottom_up(region_plan).approved_total == D("250000.00")
 
 
 def test_goal_and_profile_pages(client, org, people):

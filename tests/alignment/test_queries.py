@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from planning import targets
+from planning import cascade
 from planning.models import Initiative, Objective, Risk, SalesTarget, Strategy
 from tests.conftest import api_as
 from tests.factories import SellerFactory
@@ -43,7 +43,7 @@ def test_the_alignment_and_targets_pages_and_objectives_endpoint_at_10_and_500(
     for unit in (org.team_a1, org.team_a2):
         SellerFactory(org_unit=unit)
     region_plan.refresh_from_db()
-    targets.cascade_run(
+    cascade.cascade_run(
         actor=region_lead,
         plan=region_plan,
         version=region_plan.version,

@@ -14,7 +14,7 @@ from capabilities import selectors as capability_selectors
 from capabilities.models import Capability, ImprovementAction
 from capabilities.services import assessment_save
 from core.exceptions import InvalidTransitionError
-from planning import targets
+from planning import traceability
 from planning.models import Objective
 from planning.services import content_create
 
@@ -200,7 +200,7 @@ def test_a_budget_line_funds_objectives_and_improvement_actions(budget, plan, pe
     objective = content_create(
         actor=people.leader, plan=plan, model=Objective, values={"title": "Grow", "weight": D("1")}
     )
-    assert list(targets.unfunded_objectives(plan)) == [objective]
+    assert list(traceability.unfunded_objectives(plan)) == [objective]
     gap = assessment_save(
         actor=people.leader,
         plan=plan,
@@ -226,7 +226,7 @@ def test_a_budget_line_funds_objectives_and_improvement_actions(budget, plan, pe
         },
         opening=D("10000"),
     )
-    assert list(targets.unfunded_objectives(plan)) == []
+    assert list(traceability.unfunded_objectives(plan)) == []
     assert capability_selectors.unaddressed(plan) == []  # an action with budget behind it addresses the gap
 
 

@@ -201,7 +201,7 @@ NOT_FIELDS = [
     (ImportBatch, "rows", None, 120, ("Rows", "—", "120")),
     # onepager.views.pdf_response
     (Plan, "one-page PDF", None, "revision 2, A4", ("One-page PDF", "—", "revision 2, A4")),
-    # planning.targets.cascade_run
+    # planning.cascade.cascade_run
     (
         Plan,
         "cascade",

@@ -1,0 +1,147 @@
+"""The cascade grid: its rows and totals (selectors), a row's edit and the all-or-nothing import of a
+file (services), and how a cell is read as an amount."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core import tabular
+from core.services import Actor, versioned_update
+from planning import calc
+from planning.cascade import ZERO, effective_buffer, target_total
+from planning.models import Plan, TargetAllocation
+from planning.services import ensure_plan_editable
+
+
+def allocation_update(
+    *, actor: Actor, allocation: TargetAllocation, version: int, months: list[Decimal], weight: Decimal
+) -> TargetAllocation:
+    """Edit one row of the cascade grid: its 12 monthly amounts and its manual weight."""
+    ensure_plan_editable(plan=allocation.plan, actor=actor)
+    values = {"months": [str(Decimal(m).quantize(calc.CENT)) for m in months], "weight": weight}
+    return versioned_update(instance=allocation, version=version, values=values, actor=actor)
+
+
+@dataclass
+class GridRowError:
+    line: int
+    code: str
+    message: str
+
+
+class GridImportError(ValidationError):
+    """A target grid file that cannot be applied; `errors` lists each bad row."""
+
+    def __init__(self, errors: list[GridRowError]):
+        self.errors = errors
+        super().__init__([f"Row {e.line}{f' ({e.code})' if e.code else ''}: {e.message}" for e in errors])
+
+
+@transaction.atomic
+def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str]]]) -> int:
+    """Overwrite the grid's monthly amounts from (line, code, 12 cells) rows, all or nothing.
+
+    Every row is checked before anything is written; one bad row and nothing changes.
+    Returns the number of rows whose amounts changed.
+    """
+    ensure_plan_editable(plan=plan, actor=actor)
+    grid = {row.code.lower(): row for row in allocation_rows(plan)}
+    errors: list[GridRowError] = []
+    seen: set[str] = set()
+    parsed: list[tuple[TargetAllocation, list[Decimal]]] = []
+    for line, code, cells in rows:
+        key = code.strip().lstrip("'").lower()
+        if not key:
+            errors.append(GridRowError(line, "", "the code is empty."))
+            continue
+        if key in seen:
+            errors.append(GridRowError(line, code, "this code appears twice in the file."))
+            continue
+        seen.add(key)
+        if key not in grid:
+            errors.append(GridRowError(line, code, "not a row of this plan's grid."))
+            continue
+        months, bad = [], []
+        for index, cell in enumerate(cells, start=1):
+            try:
+                months.append(read_amount(cell))
+            except ValueError as exc:
+                bad.append(f"month {index} (column {index + 2}): {exc}")
+        if len(cells) != 12:
+            bad.append(f"expected 12 monthly amounts, found {len(cells)}")
+        if bad:
+            errors.append(GridRowError(line, code, "; ".join(bad) + "."))
+            continue
+        parsed.append((grid[key], months))
+    if not rows:
+        errors.append(GridRowError(1, "", "the file has no rows."))
+    if errors:
+        raise GridImportError(errors)
+    changed = 0
+    for row, months in parsed:
+        if row.month_amounts != months:
+            allocation_update(
+                actor=actor, allocation=row, version=row.version, months=months, weight=row.weight
+            )
+            changed += 1
+    return changed
+
+
+def parse_amount(cell: object) -> Decimal | None:
+    """read_amount's answer, or None when the cell is not an amount."""
+    try:
+        return read_amount(cell)
+    except ValueError:
+        return None
+
+
+def read_amount(cell: object) -> Decimal:
+    """An amount of 0 or more, below 10^14, with at most 2 decimals; empty is 0. Typed text is a plain
+    number (core.tabular), a file's cell is what the file's number format reads; ValueError says why not.
+    """
+    if isinstance(cell, tabular.Unreadable):
+        raise ValueError(cell.reason)
+    if cell is None or str(cell).strip() == "":
+        return ZERO
+    amount = tabular.cell_number(cell)
+    if amount < 0 or amount >= MAX_AMOUNT or amount != amount.quantize(calc.CENT):
+        raise ValueError(f"{str(cell).strip()!r} is not an amount of 0 or more with at most 2 decimals")
+    return amount.quantize(calc.CENT)
+
+
+MAX_AMOUNT = Decimal("1e14")
+
+
+def allocation_rows(plan: Plan) -> list[TargetAllocation]:
+    return list(
+        TargetAllocation.objects.filter(plan=plan)
+        .select_related("org_unit", "seller", "seller__org_unit")
+        .order_by("org_unit__path", "seller__name", "pk")
+    )
+
+
+@dataclass
+class Grid:
+    rows: list[TargetAllocation]
+    month_totals: list[Decimal]
+    total: Decimal
+    target: Decimal
+    buffer_percent: Decimal
+    assigned: Decimal  # target × (1 + buffer): what the rows should add up to
+    difference: Decimal  # rows − assigned
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return calc.ratio(self.total, self.target)
+
+
+def grid(plan: Plan) -> Grid:
+    rows = allocation_rows(plan)
+    month_totals = [sum((r.month_amounts[i] for r in rows), ZERO) for i in range(12)]
+    total = sum(month_totals, ZERO)
+    target = target_total(plan)
+    buffer = effective_buffer(plan)
+    assigned = calc.with_buffer(target, buffer)
+    return Grid(rows, month_totals, total, target, buffer, assigned, total - assigned)
