@@ -13,9 +13,10 @@ from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
 from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
 from orgs import permissions
+from planning.content import check_links, content_update
 from planning.grid import GridImportError, GridRowError, read_amount
 from planning.models import Plan, PlanningSettings
-from planning.services import check_links, content_update, ensure_plan_editable
+from planning.services import ensure_plan_editable
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")

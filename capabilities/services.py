@@ -1,5 +1,5 @@
 """Writes of Step 2: the catalogue (sales ops) and each plan's assessment (the unit's sales leaders).
-Improvement actions are plan content, written through planning.services.content_*."""
+Improvement actions are plan content, written through planning.content.content_*."""
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -7,8 +7,8 @@ from django.utils import timezone
 from capabilities.models import Capability, CapabilityAssessment
 from core.services import Actor, versioned_create, versioned_update
 from orgs import permissions
+from planning.content import content_create, content_update
 from planning.models import Plan
-from planning.services import content_create, content_update
 
 
 def _ensure_catalogue_owner(actor: Actor) -> None:

@@ -4,7 +4,7 @@ profile, cascades and bottom-up numbers in every state. Everything goes through 
 from decimal import Decimal
 
 from orgs.models import OrgUnit
-from planning import bottom_up, capacity, cascade, services
+from planning import bottom_up, capacity, cascade, content, goals, seasonality, services
 from planning.models import (
     Initiative,
     LongTermGoal,
@@ -79,7 +79,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
     leader_of = {"na": users["leader"], "emea": users["emea.leader"], "apac": users["apac.leader"]}
     company = units["northwind"]
 
-    goal = services.goal_create(
+    goal = goals.goal_create(
         actor=admin,
         org_unit=company,
         values={
@@ -90,10 +90,10 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             "milestones": MILESTONES,
         },
     )
-    profile = services.profile_create(
+    profile = seasonality.profile_create(
         actor=ops,
         org_unit=company,
-        values=services.profile_values_from_actuals(PRIOR_YEAR_ACTUALS, "FY2026 bookings by month")
+        values=seasonality.profile_values_from_actuals(PRIOR_YEAR_ACTUALS, "FY2026 bookings by month")
         | {"name": "Northwind bookings"},
     )
 
@@ -176,16 +176,16 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
 def _second_thoughts(plan: Plan, actor) -> None:
     """Edits after the first draft, for the History tab: a risk added then removed, a strategy that now
     serves a second objective (a link added), a risk re-rated."""
-    dropped = services.content_create(
+    dropped = content.content_create(
         actor=actor,
         plan=plan,
         model=Risk,
         values={"title": "List-price change confuses renewals", "likelihood": 2, "impact": 2},
     )
-    services.content_delete(actor=actor, instance=dropped, version=dropped.version)
+    content.content_delete(actor=actor, instance=dropped, version=dropped.version)
     objectives = list(Objective.objects.filter(plan=plan).order_by("pk"))
     strategy = Strategy.objects.filter(plan=plan).order_by("pk").first()
-    services.content_update(
+    content.content_update(
         actor=actor,
         instance=strategy,
         version=strategy.version,
@@ -193,7 +193,7 @@ def _second_thoughts(plan: Plan, actor) -> None:
         m2m={"objectives": objectives[:2]},
     )
     risk = Risk.objects.filter(plan=plan).order_by("pk").first()
-    services.content_update(
+    content.content_update(
         actor=actor,
         instance=risk,
         version=risk.version,
@@ -207,7 +207,7 @@ def _round(amount: Decimal) -> Decimal:
 
 def _alignment(plan: Plan, actor, goal: LongTermGoal, *, full: bool) -> list[Objective]:
     def add(model, values, m2m=None):
-        return services.content_create(actor=actor, plan=plan, model=model, values=values, m2m=m2m)
+        return content.content_create(actor=actor, plan=plan, model=model, values=values, m2m=m2m)
 
     objectives = [
         add(Objective, {"title": t, "weight": w, "description": d, "long_term_goal": goal})
@@ -242,7 +242,7 @@ def _target(
 ) -> SalesTarget:
     new_business = _round(total * Decimal("0.45"))
     expansion = _round(total * Decimal("0.30"))
-    return services.content_create(
+    return content.content_create(
         actor=actor,
         plan=plan,
         model=SalesTarget,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from capabilities.models import Capability, ImprovementAction
 from capabilities.services import assessment_save
 from orgs.models import OrgUnit
+from planning.content import content_create
 from planning.models import Initiative, Plan
-from planning.services import content_create
 
 EVIDENCE = {
     "Forecasting": "Forecast accuracy 82% last year; commit calls drift in the last month of a quarter.",

@@ -20,7 +20,7 @@ from metrics.models import ChurnPolicy, QuarterlyRollup
 from onepager import svg
 from orgs.models import FiscalCalendar
 from planning import cascade
-from planning import selectors as plan_selectors
+from planning import goals as long_term_goals
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget
 
 LIMITS = {"objectives": 6, "initiatives": 6, "gaps": 5, "risks": 4, "kpis": 8}
@@ -107,7 +107,7 @@ def build(plan: Plan) -> OnePage:
     for gap in ranked:
         gap.flagged = capability_selectors.is_unaddressed(gap)
     risks = sorted(Risk.objects.filter(plan=plan), key=lambda r: (-r.score, r.pk))
-    goals = plan_selectors.goals_for_plan(plan=plan)
+    goals = long_term_goals.goals_for_plan(plan=plan)
     page = OnePage(
         plan=plan,
         fy_label=rules.label(plan.fiscal_year),

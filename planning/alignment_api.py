@@ -16,7 +16,18 @@ from rest_framework.views import APIView
 from core import editing, tabular
 from core.api import VersionedSerializer, VisibleRelatedField
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import bottom_up, capacity, cascade, grid, gridfile, services, traceability
+from planning import (
+    bottom_up,
+    capacity,
+    cascade,
+    content,
+    goals,
+    grid,
+    gridfile,
+    seasonality,
+    services,
+    traceability,
+)
 from planning.kinds import KINDS
 from planning.models import (
     CascadeLevel,
@@ -129,13 +140,13 @@ class PlanContentViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer) -> None:
         data = dict(serializer.validated_data)
         values, m2m = _split(data)
-        serializer.instance = services.content_create(
+        serializer.instance = content.content_create(
             actor=self.request.user, plan=data["plan"], model=KINDS[self.slug].model, values=values, m2m=m2m
         )
 
     def perform_update(self, serializer) -> None:
         values, m2m = _split(serializer.validated_data)
-        serializer.instance = services.content_update(
+        serializer.instance = content.content_update(
             actor=self.request.user,
             instance=serializer.instance,
             version=serializer.validated_data["version"],
@@ -145,7 +156,7 @@ class PlanContentViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[VERSION_PARAM])
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.content_delete(
+        content.content_delete(
             actor=request.user, instance=self.get_object(), version=_version_param(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -197,7 +208,7 @@ class LongTermGoalViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         values = {k: v for k, v in serializer.validated_data.items() if k not in ("version", "org_unit")}
-        serializer.instance = services.goal_create(
+        serializer.instance = goals.goal_create(
             actor=self.request.user, org_unit=serializer.validated_data["org_unit"], values=values
         )
 
@@ -208,7 +219,7 @@ class LongTermGoalViewSet(viewsets.ModelViewSet):
             != serializer.instance.org_unit
         ):
             raise serializers.ValidationError({"org_unit": "A goal cannot move to another unit."})
-        serializer.instance = services.goal_update(
+        serializer.instance = goals.goal_update(
             actor=self.request.user,
             goal=serializer.instance,
             version=serializer.validated_data["version"],
@@ -217,7 +228,7 @@ class LongTermGoalViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[VERSION_PARAM])
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.goal_delete(actor=request.user, goal=self.get_object(), version=_version_param(request))
+        goals.goal_delete(actor=request.user, goal=self.get_object(), version=_version_param(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -267,13 +278,13 @@ class SeasonalityProfileViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         values = {k: v for k, v in serializer.validated_data.items() if k not in ("version", "org_unit")}
-        serializer.instance = services.profile_create(
+        serializer.instance = seasonality.profile_create(
             actor=self.request.user, org_unit=serializer.validated_data["org_unit"], values=values
         )
 
     def perform_update(self, serializer) -> None:
         values = {k: v for k, v in serializer.validated_data.items() if k not in ("version", "org_unit")}
-        serializer.instance = services.profile_update(
+        serializer.instance = seasonality.profile_update(
             actor=self.request.user,
             profile=serializer.instance,
             version=serializer.validated_data["version"],
@@ -282,7 +293,7 @@ class SeasonalityProfileViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[VERSION_PARAM])
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.profile_delete(
+        seasonality.profile_delete(
             actor=request.user, profile=self.get_object(), version=_version_param(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -293,8 +304,8 @@ class SeasonalityProfileViewSet(viewsets.ModelViewSet):
         """Create a profile from 12 prior-year monthly actuals: each month's share, summing to 100%."""
         data = DeriveProfileSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        values = services.profile_values_from_actuals(data.validated_data["actuals"])
-        profile = services.profile_create(
+        values = seasonality.profile_values_from_actuals(data.validated_data["actuals"])
+        profile = seasonality.profile_create(
             actor=request.user,
             org_unit=data.validated_data["org_unit"],
             values=values | {"name": data.validated_data["name"]},
@@ -321,7 +332,7 @@ class PlanningSettingsView(APIView):
         data = PlanningSettingsSerializer(current, data=request.data)
         data.is_valid(raise_exception=True)
         values = editing.values(data.validated_data)
-        updated = services.settings_update(
+        updated = seasonality.settings_update(
             actor=request.user, version=data.validated_data["version"], values=values
         )
         return Response(PlanningSettingsSerializer(updated).data)

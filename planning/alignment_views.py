@@ -16,8 +16,9 @@ from core import editing
 from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import bottom_up, capacity, forms, gridfile, selectors, services
+from planning import bottom_up, capacity, content, forms, gridfile, seasonality, selectors, services
 from planning import cascade as target_cascade
+from planning import goals as long_term_goals
 from planning import grid as target_grid
 from planning import traceability as trace
 from planning.kinds import KINDS, Kind
@@ -68,7 +69,7 @@ def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
         "sections": sections,
         "weight_total": weight_total or 0,
         "weights_off": weight_total is not None and weight_total != 100,
-        "goals": selectors.goals_for_plan(plan=plan),
+        "goals": long_term_goals.goals_for_plan(plan=plan),
     } | trace_context(plan)
 
 
@@ -154,7 +155,7 @@ def _create(request: HttpRequest, plan: Plan, kind: Kind, form):
     if kind.create:
         return kind.create(actor=request.user, plan=plan, form=form)
     values, m2m = form.split()
-    return services.content_create(actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m)
+    return content.content_create(actor=request.user, plan=plan, model=kind.model, values=values, m2m=m2m)
 
 
 def _content_answer(request, plan, kind, outcome, *, form, done, obj=None) -> HttpResponse:
@@ -199,7 +200,7 @@ def content_item(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Http
 def _update(request: HttpRequest, obj, form):
     values, m2m = form.split()
     version = form.cleaned_data["version"]
-    return services.content_update(actor=request.user, instance=obj, version=version, values=values, m2m=m2m)
+    return content.content_update(actor=request.user, instance=obj, version=version, values=values, m2m=m2m)
 
 
 @login_required
@@ -210,7 +211,7 @@ def content_delete(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Ht
     obj = get_object_or_404(kind.model.objects.filter(plan=plan), pk=pk)
     version = request.POST.get("version", 0)
     outcome = editing.submit(
-        None, lambda: services.content_delete(actor=request.user, instance=obj, version=int(version))
+        None, lambda: content.content_delete(actor=request.user, instance=obj, version=int(version))
     )
     editing.report(request, outcome, done=f"{kind.singular.capitalize()} “{obj}” removed.")
     if request.htmx and outcome.ok:
@@ -507,7 +508,7 @@ def goals(request: HttpRequest) -> HttpResponse:
 
 def _goal_create(request: HttpRequest, form: forms.GoalForm) -> LongTermGoal:
     values = editing.values(form.cleaned_data)
-    return services.goal_create(actor=request.user, org_unit=values.pop("org_unit"), values=values)
+    return long_term_goals.goal_create(actor=request.user, org_unit=values.pop("org_unit"), values=values)
 
 
 def _goal_url(goal: LongTermGoal) -> str:
@@ -536,7 +537,7 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
         if request.POST.get("delete"):
             version = request.POST.get("version", 0)
             outcome = editing.submit(
-                None, lambda: services.goal_delete(actor=request.user, goal=goal, version=int(version))
+                None, lambda: long_term_goals.goal_delete(actor=request.user, goal=goal, version=int(version))
             )
             done = f"Long-term goal “{goal}” removed."
             return editing.page(
@@ -545,7 +546,7 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
         form = forms.GoalForm(request.POST, instance=LongTermGoal.objects.get(pk=goal.pk))
         outcome = editing.submit(
             form,
-            lambda: services.goal_update(
+            lambda: long_term_goals.goal_update(
                 actor=request.user,
                 goal=goal,
                 version=form.cleaned_data["version"],
@@ -599,7 +600,7 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
             form = settings_form = forms.SettingsForm(request.POST, instance=PlanningSettings(pk=current.pk))
             outcome = editing.submit(
                 form,
-                lambda: services.settings_update(actor=request.user, **editing.versioned(form)),
+                lambda: seasonality.settings_update(actor=request.user, **editing.versioned(form)),
             )
             done = "Planning defaults saved."
         elif which == "profile":
@@ -638,12 +639,12 @@ def _profile_values(data: dict) -> dict:
 
 def _profile_create(request: HttpRequest, data: dict) -> SeasonalityProfile:
     values = _profile_values(data)
-    return services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
+    return seasonality.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
 
 
 def _profile_derive(request: HttpRequest, data: dict) -> SeasonalityProfile:
-    values = services.profile_values_from_actuals(data["actuals"]) | {"name": data["name"]}
-    return services.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
+    values = seasonality.profile_values_from_actuals(data["actuals"]) | {"name": data["name"]}
+    return seasonality.profile_create(actor=request.user, org_unit=data["org_unit"], values=values)
 
 
 @login_required
@@ -661,14 +662,14 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
             version = request.POST.get("version", 0)
             outcome = editing.submit(
                 None,
-                lambda: services.profile_delete(actor=request.user, profile=profile, version=int(version)),
+                lambda: seasonality.profile_delete(actor=request.user, profile=profile, version=int(version)),
             )
             done = f"Profile “{profile}” removed."
             return editing.page(request, outcome, done=done, to=reverse("planning:settings"), stale_to=back)
         form = forms.ProfileForm(request.POST, instance=SeasonalityProfile.objects.get(pk=profile.pk))
         outcome = editing.submit(
             form,
-            lambda: services.profile_update(
+            lambda: seasonality.profile_update(
                 actor=request.user,
                 profile=profile,
                 version=form.cleaned_data["version"],

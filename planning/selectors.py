@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.models import AuditEntry
-from planning.models import LongTermGoal, Plan, PlanRevision
+from planning.models import Plan, PlanRevision
 
 
 def plan_list(
@@ -46,17 +46,4 @@ def plan_fiscal_years(*, user) -> list[int]:
         .order_by("-fiscal_year")
         .values_list("fiscal_year", flat=True)
         .distinct()
-    )
-
-
-def goals_for_plan(*, plan: Plan) -> list[LongTermGoal]:
-    """Long-term goals of the plan's unit and the units above it that span the plan's fiscal year."""
-    return list(
-        LongTermGoal.objects.filter(
-            org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id],
-            start_year__lte=plan.fiscal_year,
-            end_year__gte=plan.fiscal_year,
-        )
-        .select_related("org_unit")
-        .order_by("org_unit__path", "start_year")
     )

@@ -1,20 +1,17 @@
 """Writes to plans: create, edit and the review workflow."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
 from core.exceptions import InvalidTransitionError
 from core.models import AuditEntry
-from core.services import Actor, audited_delete, versioned_create, versioned_update
+from core.services import Actor, versioned_create, versioned_update
 from orgs import permissions
 from orgs.models import OrgUnit
-from planning import calc
-from planning.models import LongTermGoal, Plan, PlanningSettings, PlanRevision, SeasonalityProfile
+from planning.models import Plan, PlanRevision
 from planning.snapshot import plan_snapshot
 
 S = Plan.Status
@@ -159,109 +156,3 @@ def plan_transition(*, actor: Actor, plan: Plan, name: str, version: int, commen
             plan=plan, number=plan.revision, snapshot=plan_snapshot(plan), approved_at=now, approved_by=actor
         )
     return plan
-
-
-# --- Step 1 content: objectives, strategies, initiatives, risks, sales targets ---------------------
-
-
-def check_links(plan: Plan, values: dict, m2m: dict | None) -> None:
-    """Links from plan content must stay inside the plan (and goals inside the unit's line)."""
-    for name, value in values.items():
-        if name == "long_term_goal" and value is not None:
-            if not plan.org_unit.path.startswith(value.org_unit.path):
-                raise ValidationError({name: "Pick a long-term goal of this unit or one above it."})
-        elif hasattr(value, "plan_id") and value.plan_id != plan.pk:
-            raise ValidationError({name: "Pick one from this plan."})
-    for name, related in (m2m or {}).items():
-        if any(obj.plan_id != plan.pk for obj in related):
-            raise ValidationError({name: "Pick only ones from this plan."})
-
-
-def content_create(*, actor: Actor, plan: Plan, model: type, values: dict, m2m: dict | None = None):
-    ensure_plan_editable(plan=plan, actor=actor)
-    check_links(plan, values, m2m)
-    return versioned_create(model=model, values={"plan": plan, **values}, actor=actor, m2m=m2m)
-
-
-def content_update(*, actor: Actor, instance, version: int, values: dict, m2m: dict | None = None):
-    ensure_plan_editable(plan=instance.plan, actor=actor)
-    check_links(instance.plan, values, m2m)
-    return versioned_update(instance=instance, version=version, values=values, actor=actor, m2m=m2m)
-
-
-def content_delete(*, actor: Actor, instance, version: int) -> None:
-    ensure_plan_editable(plan=instance.plan, actor=actor)
-    try:
-        with transaction.atomic():
-            audited_delete(instance=instance, version=version, actor=actor)
-    except ProtectedError:
-        raise ValidationError(
-            f"“{instance}” has entries that refer to it (such as ledger moves) and cannot be removed."
-        ) from None
-
-
-# --- Long-term goals, seasonality profiles, company defaults ----------------------------------------
-
-
-def goal_create(*, actor: Actor, org_unit: OrgUnit, values: dict) -> LongTermGoal:
-    if not permissions.has_role(actor, org_unit, permissions.CREATE_PLAN):
-        raise PermissionDenied("Only sales leaders and sales ops of this unit can set its long-term goals.")
-    return versioned_create(model=LongTermGoal, values={"org_unit": org_unit, **values}, actor=actor)
-
-
-def goal_update(*, actor: Actor, goal: LongTermGoal, version: int, values: dict) -> LongTermGoal:
-    if not permissions.has_role(actor, goal.org_unit, permissions.CREATE_PLAN):
-        raise PermissionDenied(
-            "Only sales leaders and sales ops of this unit can change its long-term goals."
-        )
-    values = dict(values)
-    if "milestones" in values:
-        values["milestones"] = {str(k): v for k, v in values["milestones"].items() if v}
-    return versioned_update(instance=goal, version=version, values=values, actor=actor)
-
-
-def goal_delete(*, actor: Actor, goal: LongTermGoal, version: int) -> None:
-    if not permissions.has_role(actor, goal.org_unit, permissions.CREATE_PLAN):
-        raise PermissionDenied(
-            "Only sales leaders and sales ops of this unit can remove its long-term goals."
-        )
-    audited_delete(instance=goal, version=version, actor=actor)
-
-
-def _ensure_ops(actor: Actor, unit: OrgUnit) -> None:
-    if not permissions.has_role(actor, unit, permissions.MANAGE_ORG):
-        raise PermissionDenied("Only sales ops of this unit can manage its seasonality profiles.")
-
-
-def profile_create(*, actor: Actor, org_unit: OrgUnit, values: dict) -> SeasonalityProfile:
-    _ensure_ops(actor, org_unit)
-    return versioned_create(model=SeasonalityProfile, values={"org_unit": org_unit, **values}, actor=actor)
-
-
-def profile_update(*, actor: Actor, profile: SeasonalityProfile, version: int, values: dict):
-    _ensure_ops(actor, profile.org_unit)
-    return versioned_update(instance=profile, version=version, values=values, actor=actor)
-
-
-def profile_delete(*, actor: Actor, profile: SeasonalityProfile, version: int) -> None:
-    _ensure_ops(actor, profile.org_unit)
-    audited_delete(instance=profile, version=version, actor=actor)
-
-
-def profile_values_from_actuals(amounts_by_month: list[Decimal], note: str = "") -> dict:
-    """The weights and source of a profile derived from 12 prior-year monthly actuals (Jan … Dec)."""
-    if len(amounts_by_month) != 12:
-        raise ValidationError({"weights": "Give 12 monthly actuals, January to December."})
-    if any(a < 0 for a in amounts_by_month) or not any(amounts_by_month):
-        raise ValidationError({"weights": "Actuals must be 0 or more, and at least one month above 0."})
-    return {
-        "weights": [str(w) for w in calc.weights_from_amounts(amounts_by_month)],
-        "source": SeasonalityProfile.Source.DERIVED,
-        "note": note or "Derived from prior-year monthly actuals.",
-    }
-
-
-def settings_update(*, actor: Actor, version: int, values: dict) -> PlanningSettings:
-    if not permissions.is_company_ops(actor):
-        raise PermissionDenied("Only company-level sales ops can change the planning defaults.")
-    return versioned_update(instance=PlanningSettings.load(), version=version, values=values, actor=actor)

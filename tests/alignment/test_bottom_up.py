@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from orgs.models import FiscalCalendar
-from planning import bottom_up, capacity, cascade, traceability
+from planning import bottom_up, capacity, cascade, content, traceability
 from planning.models import TargetSubmission
 from tests.factories import PlanFactory, SellerFactory
 
@@ -129,23 +129,22 @@ def test_capacity_counts_ramped_seller_months_per_child_unit(org, region_plan):
 
 
 def test_traceability_finds_orphan_targets_and_unfunded_objectives(region_plan, region_lead):
-    from planning import services
     from planning.models import Initiative, Objective, SalesTarget
 
-    growth = services.content_create(
+    growth = content.content_create(
         actor=region_lead, plan=region_plan, model=Objective, values={"title": "Grow", "weight": D("60")}
     )
-    keep = services.content_create(
+    keep = content.content_create(
         actor=region_lead, plan=region_plan, model=Objective, values={"title": "Keep", "weight": D("40")}
     )
-    services.content_create(
+    content.content_create(
         actor=region_lead,
         plan=region_plan,
         model=Initiative,
         values={"title": "Hire"},
         m2m={"objectives": [growth]},
     )
-    linked = services.content_create(
+    linked = content.content_create(
         actor=region_lead,
         plan=region_plan,
         model=SalesTarget,

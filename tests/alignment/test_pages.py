@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from planning import bottom_up
+from planning import bottom_up, content
 from planning.models import Objective, TargetAllocation, TargetSubmission
 from tests.factories import PlanFactory
 
@@ -60,12 +60,11 @@ def test_initiative_quarters_out_of_order_are_refused_with_a_message(leader_clie
 
 
 def test_a_stale_edit_is_refused_with_the_latest_values(leader_client, plan, people):
-    from planning import services
 
-    objective = services.content_create(
+    objective = content.content_create(
         actor=people.leader, plan=plan, model=Objective, values={"title": "First", "weight": D("50")}
     )
-    services.content_update(actor=people.leader, instance=objective, version=1, values={"title": "Second"})
+    content.content_update(actor=people.leader, instance=objective, version=1, values={"title": "Second"})
     response = leader_client.post(
         url("content", plan, "objectives", objective.pk),
         {"title": "Mine", "weight": "50", "version": "1"},
@@ -231,7 +230,7 @@ def test_goal_and_profile_pages(client, org, people):
 def test_an_approved_revision_freezes_the_step_1_records(client, plan, people):
     from planning import services
 
-    services.content_create(
+    content.content_create(
         actor=people.leader, plan=plan, model=Objective, values={"title": "Win logos", "weight": D("100")}
     )
     plan = services.plan_transition(actor=people.leader, plan=plan, name="submit", version=plan.version)

@@ -15,8 +15,8 @@ from capabilities.models import Capability, ImprovementAction
 from capabilities.services import assessment_save
 from core.exceptions import InvalidTransitionError
 from planning import traceability
+from planning.content import content_create
 from planning.models import Objective
-from planning.services import content_create
 
 
 def balances(budget):

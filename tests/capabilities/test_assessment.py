@@ -13,7 +13,8 @@ from capabilities.models import Capability, CapabilityAssessment, ImprovementAct
 from capabilities.services import assessment_save, capability_update
 from core.exceptions import InvalidTransitionError
 from planning import overview
-from planning.services import content_create, content_update, plan_transition
+from planning.content import content_create, content_update
+from planning.services import plan_transition
 from tests.conftest import api_as
 from tests.factories import PlanFactory
 

@@ -20,6 +20,7 @@ from core.templatetags.aop import change_lines
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget, TargetAdjustment
 from metrics.services import objective_kpis_set
 from orgs.models import FiscalCalendar, Membership, OrgUnit, Role, Seller
+from planning.content import content_create, content_update
 from planning.models import (
     Initiative,
     LongTermGoal,
@@ -33,7 +34,7 @@ from planning.models import (
     TargetAllocation,
     TargetSubmission,
 )
-from planning.services import content_create, content_update, plan_transition, plan_update
+from planning.services import plan_transition, plan_update
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

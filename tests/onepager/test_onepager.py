@@ -12,8 +12,8 @@ from core.models import AuditEntry
 from metrics.models import KPI, KPITarget
 from onepager import render
 from onepager.models import RenderedPage
+from planning.content import content_update
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget
-from planning.services import content_update
 from tests.conftest import api_as
 
 

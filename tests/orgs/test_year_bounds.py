@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from orgs.models import Seller
 from orgs.services import seller_create
+from planning.goals import goal_create
 from planning.models import LongTermGoal
-from planning.services import goal_create
 from tests.conftest import api_as
 
 
