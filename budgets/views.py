@@ -21,7 +21,7 @@ from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.models import PlanningSettings
-from planning.views import plan_context
+from planning.views.plan import plan_context
 
 
 def _tab(plan_id: int, anchor: str = "") -> str:

@@ -13,7 +13,7 @@ from capabilities.models import CRITICALITY, MATURITY, Capability
 from core import editing
 from orgs import permissions
 from planning import selectors as plan_selectors
-from planning.views import plan_context
+from planning.views.plan import plan_context
 
 CHOICES = {"maturity_choices": MATURITY, "criticality_choices": CRITICALITY}
 KEEPERS_ONLY = "Only company-level sales ops keep the capability catalogue."

@@ -22,7 +22,7 @@ from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetA
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
-from planning.views import plan_context
+from planning.views.plan import plan_context
 
 
 def default_quarter(fiscal_year: int) -> int:

@@ -24,7 +24,7 @@ from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.models import Objective, Plan, SeasonalityProfile
-from planning.views import plan_context
+from planning.views.plan import plan_context
 
 # --- Sales ops: catalogue, KPI, readiness, imports -----------------------------------------------------
 

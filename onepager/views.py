@@ -11,7 +11,7 @@ from onepager import render as renderer
 from onepager.content import build
 from planning import selectors
 from planning.models import Plan
-from planning.views import plan_context
+from planning.views.plan import plan_context
 
 
 @login_required

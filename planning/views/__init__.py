@@ -1,0 +1,2 @@
+"""Planning pages: the plan and its workflow (plan), the alignment tab (content), the targets tab
+(targets), and the pages outside any one plan (settings)."""
