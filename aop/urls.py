@@ -13,22 +13,22 @@ from metrics import api as step4
 from metrics import views as metric_views
 from onepager.api import OnePagerPDFView
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
-from planning import alignment_api as step1
-from planning.api import PlanViewSet
+from planning.api import content, settings, targets
+from planning.api.plan import PlanViewSet
 
 router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
 router.register("sellers", SellerViewSet, basename="seller")
 router.register("plans", PlanViewSet, basename="plan")
-router.register("objectives", step1.ObjectiveViewSet, basename="objective")
-router.register("strategies", step1.StrategyViewSet, basename="strategy")
-router.register("initiatives", step1.InitiativeViewSet, basename="initiative")
-router.register("risks", step1.RiskViewSet, basename="risk")
-router.register("sales-targets", step1.SalesTargetViewSet, basename="salestarget")
-router.register("long-term-goals", step1.LongTermGoalViewSet, basename="longtermgoal")
-router.register("seasonality-profiles", step1.SeasonalityProfileViewSet, basename="seasonalityprofile")
-router.register("target-allocations", step1.TargetAllocationViewSet, basename="targetallocation")
-router.register("target-submissions", step1.TargetSubmissionViewSet, basename="targetsubmission")
+router.register("objectives", content.ObjectiveViewSet, basename="objective")
+router.register("strategies", content.StrategyViewSet, basename="strategy")
+router.register("initiatives", content.InitiativeViewSet, basename="initiative")
+router.register("risks", content.RiskViewSet, basename="risk")
+router.register("sales-targets", content.SalesTargetViewSet, basename="salestarget")
+router.register("long-term-goals", settings.LongTermGoalViewSet, basename="longtermgoal")
+router.register("seasonality-profiles", settings.SeasonalityProfileViewSet, basename="seasonalityprofile")
+router.register("target-allocations", targets.TargetAllocationViewSet, basename="targetallocation")
+router.register("target-submissions", targets.TargetSubmissionViewSet, basename="targetsubmission")
 router.register("capabilities", step2.CapabilityViewSet, basename="capability")
 router.register("capability-assessments", step2.AssessmentViewSet, basename="capabilityassessment")
 router.register("improvement-actions", step2.ImprovementActionViewSet, basename="improvementaction")
@@ -44,7 +44,7 @@ router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolic
 api_patterns = [
     path("", include(router.urls)),
     path("fiscal-calendar/", FiscalCalendarView.as_view(), name="fiscal-calendar"),
-    path("planning-settings/", step1.PlanningSettingsView.as_view(), name="planning-settings"),
+    path("planning-settings/", settings.PlanningSettingsView.as_view(), name="planning-settings"),
     path("capability-gaps/", step2.CapabilityGapsView.as_view(), name="capability-gaps"),
     path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
     path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),

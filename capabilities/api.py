@@ -17,7 +17,7 @@ from capabilities.models import (
 )
 from core import editing
 from core.api import VersionedSerializer, VisibleRelatedField
-from planning.alignment_api import SERIALIZERS, PlanContentSerializer, PlanContentViewSet
+from planning.api.content import SERIALIZERS, PlanContentSerializer, PlanContentViewSet
 from planning.models import Initiative, Plan
 
 
