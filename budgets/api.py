@@ -85,7 +85,7 @@ class BudgetViewSet(
     def report(self, request: Request, pk: str) -> Response:
         """What the moves achieved, and any disagreement between balances, total and ledger."""
         budget = self.get_object()
-        result = selectors.report(budget, selectors.lines(budget))
+        result = selectors.budget_report_get(budget, selectors.budget_lines_list(budget))
         figures = {
             "moved": result.moved,
             "moved_to_high_potential": result.moved_to_high,
@@ -97,7 +97,7 @@ class BudgetViewSet(
         body = {
             k: None if v is None else f"{v:.{4 if k.startswith('share') else 2}f}" for k, v in figures.items()
         }
-        return Response(body | {"problems": selectors.check(budget)})
+        return Response(body | {"problems": selectors.budget_check_list(budget)})
 
 
 class BudgetLineSerializer(VersionedSerializer):

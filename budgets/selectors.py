@@ -12,7 +12,7 @@ from budgets.models import Budget, BudgetLine, Move, Spend
 ZERO = Decimal("0")
 
 
-def lines(budget: Budget) -> list[BudgetLine]:
+def budget_lines_list(budget: Budget) -> list[BudgetLine]:
     """The budget's lines with their monthly spend attached as `months` (fiscal periods 1…12)."""
     rows = list(
         BudgetLine.objects.filter(budget=budget).select_related(
@@ -38,7 +38,7 @@ def lines(budget: Budget) -> list[BudgetLine]:
     return rows
 
 
-def ledger(budget: Budget):
+def budget_ledger_list(budget: Budget):
     return (
         Move.objects.filter(budget=budget)
         .select_related("source", "target", "author", "decided_by", "reverses")
@@ -46,7 +46,7 @@ def ledger(budget: Budget):
     )
 
 
-def check(budget: Budget) -> list[str]:
+def budget_check_list(budget: Budget) -> list[str]:
     """Every way the balances disagree with the total or with the ledger (empty when all is well)."""
     budget.refresh_from_db()
     problems = []
@@ -84,7 +84,7 @@ class Report:
         return (self.moved_to_high / self.total).quantize(Decimal("0.0001")) if self.total else None
 
 
-def report(budget: Budget, rows: list[BudgetLine]) -> Report:
+def budget_report_get(budget: Budget, rows: list[BudgetLine]) -> Report:
     """What the moves achieved, beyond savings."""
     valued = [line for line in rows if line.value_per_unit is not None]
     median = statistics.median([line.value_per_unit for line in valued]) if valued else None
@@ -134,7 +134,7 @@ def report(budget: Budget, rows: list[BudgetLine]) -> Report:
     )
 
 
-def by_category(rows: list[BudgetLine]) -> dict[str, tuple[Decimal, Decimal]]:
+def budget_category_totals_get(rows: list[BudgetLine]) -> dict[str, tuple[Decimal, Decimal]]:
     """(planned at opening, allocated now) per category."""
     result: dict[str, list[Decimal]] = {}
     for line in rows:

@@ -51,9 +51,9 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     if budget is None:
         context["budget_form"] = forms.BudgetForm(initial={"currency": "USD"})
         return render(request, "budgets/budget.html", context)
-    rows = selectors.lines(budget)
-    report = selectors.report(budget, rows)
-    moves = selectors.ledger(budget)
+    rows = selectors.budget_lines_list(budget)
+    report = selectors.budget_report_get(budget, rows)
+    moves = selectors.budget_ledger_list(budget)
     context |= {
         "kind": LINES,
         "rows": rows,
@@ -64,7 +64,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "move_form": forms.MoveForm(budget=budget),
         "budget_form": forms.BudgetForm(instance=budget, initial={"version": budget.version}),
         "periods": FiscalCalendar.load().rules.periods(plan.fiscal_year),
-        "category_chart": charts.by_category(selectors.by_category(rows)),
+        "category_chart": charts.by_category(selectors.budget_category_totals_get(rows)),
         "flow_chart": charts.flows(rows),
         "spend_total": sum((line.spent for line in rows), 0),
     }
@@ -200,7 +200,7 @@ def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
     )
 
     def shown() -> HttpResponse:
-        row = next(r for r in selectors.lines(budget) if r.pk == line.pk)
+        row = next(r for r in selectors.budget_lines_list(budget) if r.pk == line.pk)
         if not outcome.ok:
             row.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
         context = {"row": row, "row_error": outcome.message, "can_record_spend": True}
@@ -236,7 +236,9 @@ def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     plan, budget = _budget(request, plan_id)
     if budget is None or fmt not in ("csv", "xlsx"):
         raise Http404("Nothing to export.")
-    body, content_type = gridfile.spend_file(plan, selectors.lines(budget), FiscalCalendar.load().rules, fmt)
+    body, content_type = gridfile.spend_file(
+        plan, selectors.budget_lines_list(budget), FiscalCalendar.load().rules, fmt
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{plan.org_unit.code}-FY{plan.fiscal_year}-spend.{fmt}"'

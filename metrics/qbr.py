@@ -74,8 +74,8 @@ def budget_quarter(plan, periods) -> dict | None:
     budget = Budget.objects.filter(plan=plan).first()
     if budget is None:
         return None
-    lines = budget_selectors.lines(budget)
-    report = budget_selectors.report(budget, lines)
+    lines = budget_selectors.budget_lines_list(budget)
+    report = budget_selectors.budget_report_get(budget, lines)
     spent = Spend.objects.filter(line__budget=budget, period__in=[p.period for p in periods]).values_list(
         "amount", flat=True
     )

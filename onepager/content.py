@@ -145,14 +145,14 @@ def _budget(plan: Plan) -> dict | None:
     budget = Budget.objects.filter(plan=plan).first()
     if budget is None:
         return None
-    lines = budget_selectors.lines(budget)
-    report = budget_selectors.report(budget, lines)
+    lines = budget_selectors.budget_lines_list(budget)
+    report = budget_selectors.budget_report_get(budget, lines)
     moves = budget.moves.filter(status="posted").exclude(kind="opening").count()
     return {
         "total": budget.total,
         "currency": budget.currency,
         "unallocated": budget.unallocated,
-        "categories": budget_selectors.by_category(lines),
+        "categories": budget_selectors.budget_category_totals_get(lines),
         "moves": moves,
         "pending": budget.moves.filter(status="pending").count(),
         "growth_funded": report.growth_funded,

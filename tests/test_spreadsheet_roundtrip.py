@@ -225,7 +225,7 @@ class App:
         return {row.code: row.month_amounts for row in target_grid.allocation_rows(self.plan)}
 
     def spend(self) -> dict:
-        return {line.name: line.months for line in budget_selectors.lines(self.budget)}
+        return {line.name: line.months for line in budget_selectors.budget_lines_list(self.budget)}
 
     def actuals(self) -> list:
         rows = Actual.objects.values_list("seller__email", "date", "value")

@@ -105,10 +105,10 @@ def test_a_worked_sequence_of_moves_with_the_balances_after_each(budget, people)
         "Vertical pilot": D("20000"), "pool": D("80000"),
     }  # fmt: skip
     assert line(budget, "Vertical pilot").growth
-    assert selectors.check(budget) == []
+    assert selectors.budget_check_list(budget) == []
     assert Move.objects.filter(budget=budget).count() == 4 + 5 + 1  # openings, moves, one reversal
 
-    report = selectors.report(budget, selectors.lines(budget))
+    report = selectors.budget_report_get(budget, selectors.budget_lines_list(budget))
     assert report.moved == D("220000")  # 40 + 30 + 50 + 120 − 40 + 20 (thousands)
     assert report.growth_funded == D("100000")  # fund growth 30 + deploy 50 + deploy 20
     assert report.moved_to_high == D("220000") and report.share_to_high == D("0.2200")
@@ -161,7 +161,7 @@ def test_a_reversing_entry_restores_the_balances_once(budget, people):
         services.move_reverse(actor=people.leader, move=done, reason="Again")
     with pytest.raises(InvalidTransitionError, match="cannot itself be reversed"):
         services.move_reverse(actor=people.leader, move=reversal, reason="Undo the undo")
-    assert selectors.check(budget) == []
+    assert selectors.budget_check_list(budget) == []
 
 
 def test_move_rules_and_the_total(budget, people):
@@ -233,17 +233,19 @@ def test_a_budget_line_funds_objectives_and_improvement_actions(budget, plan, pe
 def test_spend_by_month_and_an_import_with_a_bad_row(budget, people):
     tools = line(budget, "Tools")
     services.spend_set(actor=people.leader, line=tools, months=[D("15000")] * 3 + [D("0")] * 9)
-    rows = {r.name: r for r in selectors.lines(budget)}
+    rows = {r.name: r for r in selectors.budget_lines_list(budget)}
     assert (rows["Tools"].spent, rows["Tools"].variance) == (D("45000"), D("155000"))
     good = (2, "Events", ["1000"] * 12)
     bad = (3, "Nope", ["1"] * 12)
     with pytest.raises(services.GridImportError) as caught:
         services.spend_import(actor=people.leader, budget=budget, rows=[good, bad])
     assert [(e.line, e.message) for e in caught.value.errors] == [(3, "not a line of this budget.")]
-    assert selectors.lines(budget)[0].spent == 0 or rows["Events"].spent == 0
-    assert sum(r.spent for r in selectors.lines(budget)) == D("45000")  # nothing from the bad file
+    assert selectors.budget_lines_list(budget)[0].spent == 0 or rows["Events"].spent == 0
+    assert sum(r.spent for r in selectors.budget_lines_list(budget)) == D(
+        "45000"
+    )  # nothing from the bad file
     assert services.spend_import(actor=people.leader, budget=budget, rows=[good]) == 1
-    assert {r.name: r.spent for r in selectors.lines(budget)}["Events"] == D("12000")
+    assert {r.name: r.spent for r in selectors.budget_lines_list(budget)}["Events"] == D("12000")
 
 
 @pytest.mark.postgres
@@ -294,7 +296,7 @@ def test_hundreds_of_concurrent_random_moves_keep_the_invariant(org, people):
     for t in threads:
         t.join()
     assert counts["posted"] + counts["refused"] == 480 and counts["posted"] > 200
-    assert selectors.check(budget) == []
+    assert selectors.budget_check_list(budget) == []
     assert all(line.amount >= 0 for line in BudgetLine.objects.filter(budget=budget))
     assert (
         Move.objects.filter(budget=budget, status="posted").exclude(kind="opening").count()
