@@ -92,7 +92,7 @@ class AssessmentSerializer(PlanContentSerializer):
         read_only_fields = ["assessed_on"]
 
     def get_unaddressed(self, obj: CapabilityAssessment) -> bool:
-        return selectors.is_unaddressed(obj)
+        return selectors.assessment_is_unaddressed(obj)
 
 
 class AssessmentViewSet(PlanContentViewSet):
@@ -197,8 +197,8 @@ class CapabilityGapsView(APIView):
         if not plan_id.isdigit():
             raise serializers.ValidationError({"plan": "Give ?plan= with a plan id."})
         plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=int(plan_id))
-        rows = selectors.assessments(plan)
-        last_year = {r.capability.pk: r.last_year for r in selectors.sheet(plan, rows)}
+        rows = selectors.assessment_list(plan)
+        last_year = {r.capability.pk: r.last_year for r in selectors.assessment_sheet_get(plan, rows)}
         return Response(
             [
                 {
@@ -208,9 +208,9 @@ class CapabilityGapsView(APIView):
                     "gap": a.gap,
                     "criticality": a.criticality,
                     "priority": a.priority,
-                    "unaddressed": selectors.is_unaddressed(a),
+                    "unaddressed": selectors.assessment_is_unaddressed(a),
                     "last_year_maturity": last_year.get(a.capability_id),
                 }
-                for rank, a in enumerate(selectors.ranked_gaps(rows), start=1)
+                for rank, a in enumerate(selectors.assessment_gaps_ranked(rows), start=1)
             ]
         )

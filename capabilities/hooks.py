@@ -65,7 +65,7 @@ def unaddressed_alerts(plan: Plan) -> list[overview.Alert]:
             f"{a.target_maturity}, no funded action",
             f"{url}#gap-{a.pk}",
         )
-        for a in selectors.unaddressed(plan)
+        for a in selectors.assessment_unaddressed_list(plan)
     ]
 
 

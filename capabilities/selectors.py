@@ -13,33 +13,35 @@ HIGH = 3  # criticality from which an unfunded gap is flagged
 LEVELS = ("maturity", "target_maturity", "benchmark_maturity", "criticality")  # the sheet's selects
 
 
-def action_funding() -> list[FundingRule]:
+def action_funding_list() -> list[FundingRule]:
     """What funds an improvement action besides its own budget: the records later steps register (Step 3's
     budget lines with money on them), so this step never imports them."""
     return registry.funding(ImprovementAction._meta.label)
 
 
-def is_funded(action: ImprovementAction) -> bool:
+def action_is_funded(action: ImprovementAction) -> bool:
     """An action that is not cancelled and has money behind it: its own budget or a funding record."""
     if action.status == ImprovementAction.Status.CANCELLED:
         return False
     return action.budget > 0 or any(
         rule.counts(record)
-        for rule in action_funding()
+        for rule in action_funding_list()
         for record in getattr(action, rule.related_name).all()
     )
 
 
-def is_unaddressed(assessment: CapabilityAssessment) -> bool:
+def assessment_is_unaddressed(assessment: CapabilityAssessment) -> bool:
     """A high or critical gap with no funded action behind it."""
     if assessment.gap == 0 or assessment.criticality < HIGH:
         return False
-    return not any(is_funded(a) for a in assessment.actions.all())
+    return not any(action_is_funded(a) for a in assessment.actions.all())
 
 
-def assessments(plan: Plan) -> list[CapabilityAssessment]:
+def assessment_list(plan: Plan) -> list[CapabilityAssessment]:
     """The plan's assessments with their actions (and their funding), in a fixed number of queries."""
-    actions = ImprovementAction.objects.prefetch_related(*(rule.related_name for rule in action_funding()))
+    actions = ImprovementAction.objects.prefetch_related(
+        *(rule.related_name for rule in action_funding_list())
+    )
     return list(
         CapabilityAssessment.objects.filter(plan=plan)
         .select_related("capability", "assessor")
@@ -47,14 +49,14 @@ def assessments(plan: Plan) -> list[CapabilityAssessment]:
     )
 
 
-def ranked_gaps(rows: list[CapabilityAssessment]) -> list[CapabilityAssessment]:
+def assessment_gaps_ranked(rows: list[CapabilityAssessment]) -> list[CapabilityAssessment]:
     """Gaps by priority (gap × criticality), then criticality, then gap, then name."""
     gaps = [a for a in rows if a.gap > 0]
     return sorted(gaps, key=lambda a: (-a.priority, -a.criticality, -a.gap, a.capability.name))
 
 
-def unaddressed(plan: Plan) -> list[CapabilityAssessment]:
-    return [a for a in ranked_gaps(assessments(plan)) if is_unaddressed(a)]
+def assessment_unaddressed_list(plan: Plan) -> list[CapabilityAssessment]:
+    return [a for a in assessment_gaps_ranked(assessment_list(plan)) if assessment_is_unaddressed(a)]
 
 
 @dataclass
@@ -81,11 +83,11 @@ class Row:
         return self.assessment.maturity - self.last_year
 
     @property
-    def unaddressed(self) -> bool:
-        return self.assessment is not None and is_unaddressed(self.assessment)
+    def assessment_unaddressed_list(self) -> bool:
+        return self.assessment is not None and assessment_is_unaddressed(self.assessment)
 
 
-def sheet(plan: Plan, rows: list[CapabilityAssessment]) -> list[Row]:
+def assessment_sheet_get(plan: Plan, rows: list[CapabilityAssessment]) -> list[Row]:
     """One row per capability of the catalogue (and any retired one this plan assessed), with last
     year's maturity for the same unit."""
     by_capability = {a.capability_id: a for a in rows}
@@ -101,7 +103,7 @@ def sheet(plan: Plan, rows: list[CapabilityAssessment]) -> list[Row]:
     ]
 
 
-def heatmap(rows: list[CapabilityAssessment]) -> dict:
+def assessment_heatmap_get(rows: list[CapabilityAssessment]) -> dict:
     """Counts and names of capabilities per (criticality, current maturity) cell."""
     names: dict[tuple[int, int], list[str]] = {}
     for a in rows:

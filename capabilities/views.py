@@ -20,13 +20,13 @@ KEEPERS_ONLY = "Only company-level sales ops keep the capability catalogue."
 
 
 def summary_context(plan) -> dict:
-    rows = selectors.assessments(plan)
-    ranked = selectors.ranked_gaps(rows)
+    rows = selectors.assessment_list(plan)
+    ranked = selectors.assessment_gaps_ranked(rows)
     return {
         "assessed": rows,
         "ranked": ranked,
-        "unaddressed": [a for a in ranked if selectors.is_unaddressed(a)],
-        "heatmap": charts.heatmap(selectors.heatmap(rows)),
+        "unaddressed": [a for a in ranked if selectors.assessment_is_unaddressed(a)],
+        "heatmap": charts.heatmap(selectors.assessment_heatmap_get(rows)),
         "gap_chart": charts.gap_chart(ranked),
     }
 
@@ -37,7 +37,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="capabilities") | summary_context(plan)
     context |= CHOICES | {
-        "sheet": selectors.sheet(plan, context["assessed"]),
+        "sheet": selectors.assessment_sheet_get(plan, context["assessed"]),
         "kind": ACTIONS,
         "rows": list(ACTIONS.rows(plan)),
         "catalogue_size": Capability.objects.filter(active=True).count(),
@@ -61,7 +61,7 @@ def assessment_row(request: HttpRequest, plan_id: int, capability_id: int) -> Ht
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     capability = get_object_or_404(Capability, pk=capability_id)
     form = AssessmentRowForm(request.POST)
-    existing = next((a for a in selectors.assessments(plan) if a.capability_id == capability.pk), None)
+    existing = next((a for a in selectors.assessment_list(plan) if a.capability_id == capability.pk), None)
     if existing is None and form.incomplete():
         note = "Not saved yet: choose current maturity, target and criticality."
         outcome = editing.Outcome(form, message=note)  # nothing to save yet: said, not refused (200)
@@ -78,8 +78,8 @@ def assessment_row(request: HttpRequest, plan_id: int, capability_id: int) -> Ht
         )
 
     def shown() -> HttpResponse:
-        rows = selectors.assessments(plan)
-        row = next(r for r in selectors.sheet(plan, rows) if r.capability.pk == capability.pk)
+        rows = selectors.assessment_list(plan)
+        row = next(r for r in selectors.assessment_sheet_get(plan, rows) if r.capability.pk == capability.pk)
         if not outcome.ok:
             row.posted = request.POST
         error, note = (outcome.message, "") if outcome.status != 200 else ("", outcome.message)

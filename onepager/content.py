@@ -102,10 +102,10 @@ def build(plan: Plan) -> OnePage:
         "Expansion": sum((t.expansion for t in sales), Decimal("0")),
         "Renewal": sum((t.renewal for t in sales), Decimal("0")),
     }
-    assessed = capability_selectors.assessments(plan)
-    ranked = capability_selectors.ranked_gaps(assessed)
+    assessed = capability_selectors.assessment_list(plan)
+    ranked = capability_selectors.assessment_gaps_ranked(assessed)
     for gap in ranked:
-        gap.flagged = capability_selectors.is_unaddressed(gap)
+        gap.flagged = capability_selectors.assessment_is_unaddressed(gap)
     risks = sorted(Risk.objects.filter(plan=plan), key=lambda r: (-r.score, r.pk))
     goals = long_term_goals.goals_for_plan(plan=plan)
     page = OnePage(

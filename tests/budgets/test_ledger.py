@@ -214,7 +214,7 @@ def test_a_budget_line_funds_objectives_and_improvement_actions(budget, plan, pe
         model=ImprovementAction,
         values={"assessment": gap, "title": "Cadence"},
     )
-    assert [a.pk for a in capability_selectors.unaddressed(plan)] == [gap.pk]
+    assert [a.pk for a in capability_selectors.assessment_unaddressed_list(plan)] == [gap.pk]
     services.line_create(
         actor=people.leader,
         budget=budget,
@@ -227,7 +227,9 @@ def test_a_budget_line_funds_objectives_and_improvement_actions(budget, plan, pe
         opening=D("10000"),
     )
     assert list(traceability.unfunded_objectives(plan)) == []
-    assert capability_selectors.unaddressed(plan) == []  # an action with budget behind it addresses the gap
+    assert (
+        capability_selectors.assessment_unaddressed_list(plan) == []
+    )  # an action with budget behind it addresses the gap
 
 
 def test_spend_by_month_and_an_import_with_a_bad_row(budget, people):

@@ -42,7 +42,7 @@ def test_priority_is_gap_times_criticality_and_ranks_the_gaps(plan, people):
     discovery = assess(plan, people.leader, "Discovery", 1, 4, 2)  # gap 3 × medium 2 = 6
     crm = assess(plan, people.leader, "CRM hygiene", 3, 4, 3)  # gap 1 × high 3 = 3
     assess(plan, people.leader, "Negotiation", 4, 3, 4)  # above target: gap 0, not a gap
-    ranked = selectors.ranked_gaps(selectors.assessments(plan))
+    ranked = selectors.assessment_gaps_ranked(selectors.assessment_list(plan))
     assert [(a.capability.name, a.gap, a.priority) for a in ranked] == [
         ("Forecasting", 2, 8),
         ("Discovery", 3, 6),
@@ -54,7 +54,7 @@ def test_priority_is_gap_times_criticality_and_ranks_the_gaps(plan, people):
 def test_an_unaddressed_critical_gap_is_flagged_until_a_funded_action_exists(plan, people):
     gap = assess(plan, people.leader, "Forecasting", 1, 3, 4)
     assess(plan, people.leader, "Prospecting", 1, 3, 2)  # medium: never flagged
-    assert [a.pk for a in selectors.unaddressed(plan)] == [gap.pk]
+    assert [a.pk for a in selectors.assessment_unaddressed_list(plan)] == [gap.pk]
     assert [a.label for a in overview.alerts(plan)] == ["Unaddressed"]
 
     action = content_create(
@@ -63,17 +63,21 @@ def test_an_unaddressed_critical_gap_is_flagged_until_a_funded_action_exists(pla
         model=ImprovementAction,
         values={"assessment": gap, "title": "Cadence"},
     )
-    assert [a.pk for a in selectors.unaddressed(plan)] == [gap.pk]  # an action with no budget is not funding
+    assert [a.pk for a in selectors.assessment_unaddressed_list(plan)] == [
+        gap.pk
+    ]  # an action with no budget is not funding
 
     action = content_update(
         actor=people.leader, instance=action, version=action.version, values={"budget": D("25000")}
     )
-    assert selectors.unaddressed(plan) == [] and overview.alerts(plan) == []
+    assert selectors.assessment_unaddressed_list(plan) == [] and overview.alerts(plan) == []
 
     content_update(
         actor=people.leader, instance=action, version=action.version, values={"status": "cancelled"}
     )
-    assert [a.pk for a in selectors.unaddressed(plan)] == [gap.pk]  # a cancelled action funds nothing
+    assert [a.pk for a in selectors.assessment_unaddressed_list(plan)] == [
+        gap.pk
+    ]  # a cancelled action funds nothing
 
 
 def test_maturity_outside_1_to_5_is_refused_with_a_clear_message(plan, people):
@@ -110,7 +114,9 @@ def test_progress_against_last_years_assessment_of_the_same_unit(org, plan, peop
     assess(last_year, people.leader, "Discovery", 3, 3, 2)
     assess(plan, people.leader, "Forecasting", 3, 4, 4)
     assess(plan, people.leader, "Discovery", 2, 3, 2)
-    rows = {r.capability.name: r for r in selectors.sheet(plan, selectors.assessments(plan))}
+    rows = {
+        r.capability.name: r for r in selectors.assessment_sheet_get(plan, selectors.assessment_list(plan))
+    }
     assert (rows["Forecasting"].last_year, rows["Forecasting"].change) == (1, 2)
     assert rows["Discovery"].change == -1
     assert rows["Negotiation"].assessment is None and rows["Negotiation"].change is None
@@ -120,7 +126,7 @@ def test_heatmap_counts_capabilities_by_criticality_and_maturity(plan, people):
     assess(plan, people.leader, "Forecasting", 1, 3, 4)
     assess(plan, people.leader, "Discovery", 1, 3, 4)
     assess(plan, people.leader, "Negotiation", 3, 3, 1)
-    cells = selectors.heatmap(selectors.assessments(plan))
+    cells = selectors.assessment_heatmap_get(selectors.assessment_list(plan))
     assert cells["z"][3][0] == 2 and cells["text"][3][0] == "Forecasting<br>Discovery"
     assert cells["z"][0][2] == 1 and sum(map(sum, cells["z"])) == 3
 
