@@ -155,7 +155,7 @@ class ReadinessView(APIView):
             raise serializers.ValidationError(
                 {"fiscal_year": "Give ?fiscal_year= from 2000 to 2100, e.g. 2028."}
             )
-        rows = selectors.readiness(fiscal_year=int(year), today=services.today())
+        rows = selectors.kpi_readiness_list(fiscal_year=int(year), today=services.today())
         return Response(
             [
                 {
@@ -451,7 +451,7 @@ class ChurnPolicyViewSet(
     @action(detail=True, methods=["get"], filterset_fields=[], pagination_class=None)
     def figures(self, request: Request, pk: str) -> Response:
         """Churn per month, quarter and year, new business needed, the growth ceiling and warnings."""
-        result = selectors.churn(self.get_object())
+        result = selectors.churn_get(self.get_object())
         return Response(
             {
                 "annual_churn": f"{result.annual:.6f}",
@@ -500,7 +500,7 @@ class AttainmentView(APIView):
             Plan.objects.visible_to(request.user).select_related("org_unit"), pk=int(plan_id)
         )
         today = services.today()
-        kpis = selectors.plan_kpis(plan)
+        kpis = selectors.plan_kpis_list(plan)
         windows = [w for w in [engine.year_to_date(plan.fiscal_year, today)] if w]
         windows += engine.quarters(plan.fiscal_year)
         policy = ChurnPolicy.objects.filter(plan=plan).first()

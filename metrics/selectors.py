@@ -16,7 +16,7 @@ from planning.models import Plan, SalesTarget
 ZERO = Decimal("0")
 
 
-def catalogue(*, active_only: bool = False) -> list[KPI]:
+def kpi_list(*, active_only: bool = False) -> list[KPI]:
     """Every KPI with its SMART check and data source, in a fixed number of queries."""
     kpis = (
         KPI.objects.select_related("source", "numerator", "denominator")
@@ -35,7 +35,7 @@ def catalogue(*, active_only: bool = False) -> list[KPI]:
     return result
 
 
-def smart_summary(kpis: list[KPI]) -> list[tuple[str, int, list[KPI]]]:
+def kpi_smart_summary_get(kpis: list[KPI]) -> list[tuple[str, int, list[KPI]]]:
     """(criterion, how many pass, the KPIs that fail it) for the catalogue-wide report."""
     names = ["Specific", "Measurable", "Actionable", "Relevant", "Timely"]
     return [
@@ -60,7 +60,7 @@ class Readiness:
         return self.source is not None and self.source.readiness == DataSource.Readiness.CAPTURED
 
 
-def readiness(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
+def kpi_readiness_list(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
     """Per active KPI, its data source and whether it will be (or should have been) captured on day 1."""
     day_one = FiscalCalendar.load().rules.year_range(fiscal_year)[0]
     rows = []
@@ -76,7 +76,7 @@ def readiness(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
     return rows
 
 
-def plan_kpis(plan: Plan) -> list[KPI]:
+def plan_kpis_list(plan: Plan) -> list[KPI]:
     """The KPIs that measure the plan's objectives, then any other KPI with targets for its unit."""
     linked = KPI.objects.filter(objectives__plan=plan)
     targeted = KPI.objects.filter(targets__org_unit=plan.org_unit, targets__fiscal_year=plan.fiscal_year)
@@ -104,7 +104,7 @@ class Churn:
     warnings: list[str]
 
 
-def churn(policy: ChurnPolicy) -> Churn:
+def churn_get(policy: ChurnPolicy) -> Churn:
     rate = calc.pct(policy.expected_churn)
     annual = calc.to_annual(rate, policy.measurement_period)
     growth = calc.pct(policy.net_growth_goal)
@@ -145,7 +145,7 @@ class SellerCredit:
     credited: Decimal | None
 
 
-def seller_credits(plan: Plan, policy: ChurnPolicy | None, today: dt.date) -> list[SellerCredit]:
+def seller_credit_list(plan: Plan, policy: ChurnPolicy | None, today: dt.date) -> list[SellerCredit]:
     """Per seller of the unit: revenue year to date against quota to date, and the credit after the
     allowance, from the KPI engine. Quota is the seller's revenue targets to date, or their ramped
     monthly quota over the months begun where none are set."""

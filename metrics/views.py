@@ -32,13 +32,13 @@ from planning.views.plan import plan_context
 @login_required
 @require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
-    kpis = selectors.catalogue()
+    kpis = selectors.kpi_list()
     return render(
         request,
         "metrics/catalogue.html",
         {
             "kpis": kpis,
-            "summary": selectors.smart_summary([k for k in kpis if k.active]),
+            "summary": selectors.kpi_smart_summary_get([k for k in kpis if k.active]),
             "can_edit": permissions.is_company_ops(request.user),
         },
     )
@@ -94,7 +94,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
     default = rules.fiscal_year_of(today) + 1
     asked = request.GET.get("year", "")
     year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else default
-    rows = selectors.readiness(fiscal_year=year, today=today)
+    rows = selectors.kpi_readiness_list(fiscal_year=year, today=today)
     return render(
         request,
         "metrics/readiness.html",
@@ -214,7 +214,7 @@ def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     today = timezone.localdate()
-    kpis = selectors.plan_kpis(plan)
+    kpis = selectors.plan_kpis_list(plan)
     all_kpis = list(KPI.objects.filter(active=True).order_by("name"))
     chosen = next((k for k in all_kpis if k.code == request.GET.get("kpi")), kpis[0] if kpis else None)
     ytd = engine.year_to_date(plan.fiscal_year, today)
@@ -241,9 +241,9 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "ytd_label": f"{date_format(ytd.start, 'j M Y')} – {date_format(ytd.end, 'j M Y')}" if ytd else "",
         "objectives": Objective.objects.filter(plan=plan).prefetch_related("kpis"),
         "policy": policy,
-        "churn": selectors.churn(policy) if policy else None,
+        "churn": selectors.churn_get(policy) if policy else None,
         "policy_form": forms.ChurnPolicyForm(instance=policy or ChurnPolicy(plan=plan)),
-        "credits": selectors.seller_credits(plan, policy, today),
+        "credits": selectors.seller_credit_list(plan, policy, today),
         "can_metrics": permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS),
         "can_policy": plan.is_editable
         and permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),

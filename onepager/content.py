@@ -167,7 +167,7 @@ def _kpis(plan: Plan) -> list[dict]:
     today = timezone.localdate()
     window = engine.year_to_date(plan.fiscal_year, today) or engine.year(plan.fiscal_year)
     policy = ChurnPolicy.objects.filter(plan=plan).first()
-    kpis = metric_selectors.plan_kpis(plan)
+    kpis = metric_selectors.plan_kpis_list(plan)
     results = engine.evaluate(
         kpis=kpis,
         windows=[window],
@@ -197,7 +197,7 @@ def _churn(plan: Plan) -> dict | None:
     policy = ChurnPolicy.objects.filter(plan=plan).first()
     if policy is None:
         return None
-    figures = metric_selectors.churn(policy)
+    figures = metric_selectors.churn_get(policy)
     return {
         "policy": policy,
         "annual": figures.annual,
