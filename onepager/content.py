@@ -107,7 +107,7 @@ def build(plan: Plan) -> OnePage:
     for gap in ranked:
         gap.flagged = capability_selectors.assessment_is_unaddressed(gap)
     risks = sorted(Risk.objects.filter(plan=plan), key=lambda r: (-r.score, r.pk))
-    goals = long_term_goals.goals_for_plan(plan=plan)
+    goals = long_term_goals.goal_list_for_plan(plan=plan)
     page = OnePage(
         plan=plan,
         fy_label=rules.label(plan.fiscal_year),

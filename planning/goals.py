@@ -8,7 +8,7 @@ from orgs.models import OrgUnit
 from planning.models import LongTermGoal, Plan
 
 
-def goals_for_plan(*, plan: Plan) -> list[LongTermGoal]:
+def goal_list_for_plan(*, plan: Plan) -> list[LongTermGoal]:
     """Long-term goals of the plan's unit and the units above it that span the plan's fiscal year."""
     return list(
         LongTermGoal.objects.filter(

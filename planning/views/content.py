@@ -55,7 +55,7 @@ def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
         "sections": sections,
         "weight_total": weight_total or 0,
         "weights_off": weight_total is not None and weight_total != 100,
-        "goals": long_term_goals.goals_for_plan(plan=plan),
+        "goals": long_term_goals.goal_list_for_plan(plan=plan),
     } | trace_context(plan)
 
 
