@@ -17,7 +17,7 @@ from capabilities.models import (
 )
 from core import editing
 from core.api import VersionedSerializer, VisibleRelatedField
-from planning.api.content import SERIALIZERS, PlanContentSerializer, PlanContentViewSet
+from planning.api.content import PlanContentSerializer, PlanContentViewSet
 from planning.models import Initiative, Plan
 
 
@@ -137,7 +137,8 @@ class AssessmentViewSet(PlanContentViewSet):
         self._save(serializer, serializer.validated_data["version"])
 
 
-SERIALIZERS["actions"] = type(
+# Registered with the roadmap's kind of content (capabilities.hooks): PlanContentViewSet reads it there.
+ImprovementActionSerializer = type(
     "ImprovementActionSerializer",
     (PlanContentSerializer,),
     {

@@ -3,7 +3,7 @@ like other plan content, the assessment in frozen revisions, unaddressed gaps on
 
 from django.urls import reverse
 
-from capabilities import forms, selectors
+from capabilities import api, forms, selectors
 from capabilities.models import CapabilityAssessment, ImprovementAction
 from core.registry import AlertSource, ContentKind, OverviewSection, Registry, SnapshotSection, Tab
 from planning import kinds, overview
@@ -79,7 +79,7 @@ def register(registry: Registry) -> None:
             description="Maturity and criticality; the gaps that matter.",
             order=20,
         ),
-        ContentKind(kind=ACTIONS, order=20),
+        ContentKind(kind=ACTIONS, serializer=api.ImprovementActionSerializer, order=20),
         SnapshotSection(title="Capability assessment", build=assessment_section, order=20),
         SnapshotSection(title="Improvement roadmap", build=actions_section, order=21),
         AlertSource(key="unaddressed-gaps", build=unaddressed_alerts, order=20),

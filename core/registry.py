@@ -97,10 +97,12 @@ class FundingRule:
 
 @dataclass(frozen=True, kw_only=True)
 class ContentKind:
-    """A kind of plan content edited in place and through the API (a planning.kinds.Kind)."""
+    """A kind of plan content edited in place and through the API (a planning.kinds.Kind), with the
+    serializer planning's PlanContentViewSet uses for it (None where the kind's viewset picks its own)."""
 
     kind: Any
     order: int
+    serializer: type | None = None
 
     @property
     def key(self) -> str:

@@ -3,6 +3,7 @@ steps, its kinds of content, its sections of a frozen revision, and initiatives 
 
 from core.registry import ContentKind, FundingRule, OverviewSection, Registry, SnapshotSection, Tab
 from planning import kinds, snapshot_sections
+from planning.api.content import STEP1_SERIALIZERS
 
 SNAPSHOT = (
     ("Objectives", snapshot_sections.objectives),
@@ -27,7 +28,10 @@ def register(registry: Registry) -> None:
             order=10,
         ),
         FundingRule(funds="planning.Objective", related_name="initiatives", label="initiative", order=10),
-        *(ContentKind(kind=kind, order=10 + i) for i, kind in enumerate(kinds.STEP1.values())),
+        *(
+            ContentKind(kind=kind, serializer=STEP1_SERIALIZERS[kind.slug], order=10 + i)
+            for i, kind in enumerate(kinds.STEP1.values())
+        ),
         *(
             SnapshotSection(title=title, build=build, order=10 + i)
             for i, (title, build) in enumerate(SNAPSHOT)

@@ -8,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import VersionedSerializer, VisibleRelatedField
+from core.registry import ContentKind, registry
 from planning import content
-from planning.kinds import KINDS
+from planning.kinds import KINDS, STEP1
 from planning.models import LongTermGoal, Objective, Plan, Strategy
 
 VERSION_PARAM = OpenApiParameter(
@@ -48,7 +49,7 @@ def _content_serializer(name: str, model: type, fields: list[str], **declared) -
     return type(name, (PlanContentSerializer,), {"Meta": meta, **declared})
 
 
-SERIALIZERS = {
+STEP1_SERIALIZERS = {  # registered with Step 1's kinds (planning.hooks)
     "objectives": _content_serializer(
         "ObjectiveSerializer",
         Objective,
@@ -62,20 +63,20 @@ SERIALIZERS = {
     ),
     "initiatives": _content_serializer(
         "InitiativeSerializer",
-        KINDS["initiatives"].model,
+        STEP1["initiatives"].model,
         ["title", "description", "owner", "start_quarter", "end_quarter", "status", "strategy", "objectives"],
         objectives=_links(Objective),
         strategy=VisibleRelatedField(queryset=Strategy.objects.all(), allow_null=True, required=False),
     ),
     "risks": _content_serializer(
         "RiskSerializer",
-        KINDS["risks"].model,
+        STEP1["risks"].model,
         ["title", "likelihood", "impact", "score", "mitigation", "owner"],
         score=serializers.IntegerField(read_only=True, help_text="Likelihood × impact, 1–25."),
     ),
     "targets": _content_serializer(
         "SalesTargetSerializer",
-        KINDS["targets"].model,
+        STEP1["targets"].model,
         ["name", "new_business", "expansion", "renewal", "total", "objectives"],
         objectives=_links(Objective),
         total=serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True),
@@ -96,7 +97,7 @@ class PlanContentViewSet(viewsets.ModelViewSet):
     filterset_fields = ["plan"]
 
     def get_serializer_class(self):
-        return SERIALIZERS[self.slug]
+        return registry.get(ContentKind, self.slug).serializer
 
     def get_queryset(self):
         kind = KINDS[self.slug]
@@ -130,7 +131,9 @@ class PlanContentViewSet(viewsets.ModelViewSet):
 
 def _content_viewset(slug: str, doc: str) -> type:
     return type(
-        f"{SERIALIZERS[slug].__name__[:-10]}ViewSet", (PlanContentViewSet,), {"slug": slug, "__doc__": doc}
+        f"{STEP1_SERIALIZERS[slug].__name__[:-10]}ViewSet",
+        (PlanContentViewSet,),
+        {"slug": slug, "__doc__": doc},
     )
 
 
