@@ -83,7 +83,7 @@ class Row:
         return self.assessment.maturity - self.last_year
 
     @property
-    def assessment_unaddressed_list(self) -> bool:
+    def unaddressed(self) -> bool:
         return self.assessment is not None and assessment_is_unaddressed(self.assessment)
 
 
