@@ -8,7 +8,7 @@ from core.api import VersionedSerializer, VisibleRelatedField
 from core.models import AuditEntry
 from orgs.models import OrgUnit
 from planning import selectors, services
-from planning.api.targets import PlanStep1Actions
+from planning.api.plan_actions import PlanStep1Actions
 from planning.models import Plan, PlanRevision, SeasonalityProfile
 
 
