@@ -14,7 +14,7 @@ from core.models import AuditEntry
 from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
 from orgs import permissions
 from planning.content import check_links, content_update
-from planning.grid import GridImportError, GridRowError, read_amount
+from planning.grid import month_rows
 from planning.models import Plan, PlanningSettings
 from planning.services import ensure_plan_editable
 
@@ -325,30 +325,7 @@ def spend_import(*, actor: Actor, budget: Budget, rows: list[tuple[int, str, lis
     of lines whose spend changed."""
     _ensure_spend_writer(actor, budget.plan)
     lines = {line.name.lower(): line for line in BudgetLine.objects.filter(budget=budget)}
-    errors, parsed, seen = [], [], set()
-    for number, name, cells in rows:
-        key = name.strip().lstrip("'").lower()
-        if key in seen:
-            errors.append(GridRowError(number, name, "this line appears twice in the file."))
-            continue
-        seen.add(key)
-        if key not in lines:
-            errors.append(GridRowError(number, name, "not a line of this budget."))
-            continue
-        amounts, bad = [], []
-        for index, cell in enumerate(cells, start=1):
-            try:
-                amounts.append(read_amount(cell))
-            except ValueError as exc:
-                bad.append(f"month {index} (column {index + 2}): {exc}")
-        if bad:
-            errors.append(GridRowError(number, name, "; ".join(bad) + "."))
-            continue
-        parsed.append((lines[key], amounts))
-    if not rows:
-        errors.append(GridRowError(1, "", "the file has no rows."))
-    if errors:
-        raise GridImportError(errors)
+    parsed = month_rows(rows, lines, thing="line", unknown="not a line of this budget.")
     changed = 0
     for line, amounts in parsed:
         changed += bool(spend_set(actor=actor, line=line, months=amounts))

@@ -20,6 +20,7 @@ from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
+from planning.grid import GridImportError, read_amount
 from planning.models import PlanningSettings
 from planning.views.plan import plan_context
 
@@ -222,7 +223,7 @@ def _typed_months(request: HttpRequest) -> list[Decimal]:
     months, bad = [], []
     for i in range(1, 13):
         try:
-            months.append(services.read_amount(request.POST.get(f"m{i}", "")))
+            months.append(read_amount(request.POST.get(f"m{i}", "")))
         except ValueError as exc:
             bad.append(f"month {i}: {exc}")
     if bad:
@@ -263,7 +264,7 @@ def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
             number_format=form.cleaned_data["number_format"],
         )
         changed = services.spend_import(actor=request.user, budget=budget, rows=rows)
-    except services.GridImportError as exc:
+    except GridImportError as exc:
         lines = "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
         messages.error(request, f"{upload.name} was not imported, nothing changed. {lines}")
     except (ValidationError, InvalidTransitionError) as exc:

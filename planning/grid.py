@@ -3,6 +3,7 @@ file (services), and how a cell is read as an amount."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,8 @@ from planning import calc
 from planning.cascade import ZERO, effective_buffer, target_total
 from planning.models import Plan, TargetAllocation
 from planning.services import ensure_plan_editable
+
+T = TypeVar("T")
 
 
 def allocation_update(
@@ -48,20 +51,36 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
     """
     ensure_plan_editable(plan=plan, actor=actor)
     grid = {row.code.lower(): row for row in allocation_rows(plan)}
+    parsed = month_rows(rows, grid, thing="code", unknown="not a row of this plan's grid.")
+    changed = 0
+    for row, months in parsed:
+        if row.month_amounts != months:
+            allocation_update(
+                actor=actor, allocation=row, version=row.version, months=months, weight=row.weight
+            )
+            changed += 1
+    return changed
+
+
+def month_rows(
+    rows: list[tuple[int, str, list[object]]], known: dict[str, T], *, thing: str, unknown: str
+) -> list[tuple[T, list[Decimal]]]:
+    """(line, key, 12 cells) rows of a grid file matched to `known` by key (case aside) and read as twelve
+    amounts, all or nothing: GridImportError lists every bad row with its line, key and cells."""
     errors: list[GridRowError] = []
     seen: set[str] = set()
-    parsed: list[tuple[TargetAllocation, list[Decimal]]] = []
+    parsed: list[tuple[T, list[Decimal]]] = []
     for line, code, cells in rows:
         key = code.strip().lstrip("'").lower()
         if not key:
-            errors.append(GridRowError(line, "", "the code is empty."))
+            errors.append(GridRowError(line, "", f"the {thing} is empty."))
             continue
         if key in seen:
-            errors.append(GridRowError(line, code, "this code appears twice in the file."))
+            errors.append(GridRowError(line, code, f"this {thing} appears twice in the file."))
             continue
         seen.add(key)
-        if key not in grid:
-            errors.append(GridRowError(line, code, "not a row of this plan's grid."))
+        if key not in known:
+            errors.append(GridRowError(line, code, unknown))
             continue
         months, bad = [], []
         for index, cell in enumerate(cells, start=1):
@@ -74,19 +93,12 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
         if bad:
             errors.append(GridRowError(line, code, "; ".join(bad) + "."))
             continue
-        parsed.append((grid[key], months))
+        parsed.append((known[key], months))
     if not rows:
         errors.append(GridRowError(1, "", "the file has no rows."))
     if errors:
         raise GridImportError(errors)
-    changed = 0
-    for row, months in parsed:
-        if row.month_amounts != months:
-            allocation_update(
-                actor=actor, allocation=row, version=row.version, months=months, weight=row.weight
-            )
-            changed += 1
-    return changed
+    return parsed
 
 
 def parse_amount(cell: object) -> Decimal | None:

@@ -16,6 +16,7 @@ from capabilities.services import assessment_save
 from core.exceptions import InvalidTransitionError
 from planning import traceability
 from planning.content import content_create
+from planning.grid import GridImportError
 from planning.models import Objective
 
 
@@ -239,7 +240,7 @@ def test_spend_by_month_and_an_import_with_a_bad_row(budget, people):
     assert (rows["Tools"].spent, rows["Tools"].variance) == (D("45000"), D("155000"))
     good = (2, "Events", ["1000"] * 12)
     bad = (3, "Nope", ["1"] * 12)
-    with pytest.raises(services.GridImportError) as caught:
+    with pytest.raises(GridImportError) as caught:
         services.spend_import(actor=people.leader, budget=budget, rows=[good, bad])
     assert [(e.line, e.message) for e in caught.value.errors] == [(3, "not a line of this budget.")]
     assert selectors.budget_lines_list(budget)[0].spent == 0 or rows["Events"].spent == 0
