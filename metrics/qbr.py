@@ -1,6 +1,7 @@
 """The quarterly business review page of a plan: rollup by unit and seller, trends, flags, churn,
 budget value, and the target adjustments made at the review."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -25,15 +26,25 @@ from planning import selectors as plan_selectors
 from planning.views.plan import plan_context
 
 
-def default_quarter(fiscal_year: int) -> int:
+def default_quarter(fiscal_year: int, today: dt.date | None = None) -> int:
+    """The review a page opens on: the last finished quarter of the year (the one in progress has no
+    like-for-like figures yet), Q1 while it is the first, Q4 once the year has ended."""
     rules = FiscalCalendar.load().rules
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     start, end = rules.year_range(fiscal_year)
     if today < start:
         return 1
     if today > end:
         return 4
-    return rules.locate(today).quarter
+    return max(rules.locate(today).quarter - 1, 1)
+
+
+def running_quarter(fiscal_year: int, today: dt.date | None = None) -> int | None:
+    """The year's quarter in progress, if one is."""
+    rules = FiscalCalendar.load().rules
+    today = today or timezone.localdate()
+    start, end = rules.year_range(fiscal_year)
+    return rules.locate(today).quarter if start <= today <= end else None
 
 
 def trend(plan, kpi: KPI) -> dict:
@@ -110,6 +121,7 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     context = plan_context(request, plan, tab="metrics") | {
         "quarter": quarter,
         "quarters": [1, 2, 3, 4],
+        "running_quarter": running_quarter(plan.fiscal_year),
         "period_label": f"{periods[0].label} – {periods[-1].label}",
         "run": RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first(),
         "can_run": permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import editing
 from core.queue import QueueUnavailable
-from metrics import engine, forms, importer, selectors, services, smart
+from metrics import engine, forms, importer, qbr, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -238,6 +238,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "all_kpis": all_kpis,
         "chosen": chosen,
         "periods": rules.periods(plan.fiscal_year),
+        "running_quarter": qbr.running_quarter(plan.fiscal_year, today),
         "ytd_label": f"{date_format(ytd.start, 'j M Y')} – {date_format(ytd.end, 'j M Y')}" if ytd else "",
         "objectives": Objective.objects.filter(plan=plan).prefetch_related("kpis"),
         "policy": policy,

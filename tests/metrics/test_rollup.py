@@ -296,3 +296,25 @@ def test_a_real_worker_computes_the_rollup_over_redis(org, people):
 def _test_database_url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_a_review_opens_on_the_last_finished_quarter(db):
+    from metrics.qbr import default_quarter
+
+    # FY2028 is calendar 2028 (January start): quarters end on 31 Mar, 30 Jun, 30 Sep and 31 Dec.
+    assert default_quarter(2028, dt.date(2027, 12, 1)) == 1  # the year has not begun: its first quarter
+    assert default_quarter(2028, dt.date(2028, 2, 10)) == 1  # Q1 in progress and none finished
+    assert default_quarter(2028, dt.date(2028, 5, 15)) == 1  # Q2 in progress: Q1 is the last finished
+    assert default_quarter(2028, dt.date(2028, 12, 31)) == 3  # Q4 in progress on its last day
+    assert default_quarter(2028, dt.date(2029, 1, 2)) == 4  # the year has ended
+
+
+def test_the_quarter_in_progress_is_labelled_so(client, data, people, monkeypatch):
+    plan, _, _ = data
+    monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2028, 5, 15))  # inside Q2 of FY2028
+    client.force_login(people.ops)
+    page = client.get(reverse("metrics:qbr", args=[plan.pk])).content.decode()
+    assert "Q1 business review" in page  # opens on the last finished quarter
+    assert "Q2 review · in progress" in page and "Q1 review · in progress" not in page
+    tab = client.get(reverse("metrics:plan", args=[plan.pk])).content.decode()
+    assert "Q2 review · in progress" in tab
