@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from core.formatting import display_forget
+
 
 class VersionedModel(models.Model):
     """A row several people may edit: every write must name the version it was based on."""
@@ -58,3 +60,51 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name or 'system'} {self.get_action_display().lower()} {self.object_repr}"
+
+
+class DisplaySettings(VersionedModel):
+    """How the company's amounts read: its currency and display precision. One row, kept by sales ops at
+    the top of the tree; core.formatting reads it through the cache."""
+
+    class Currency(models.TextChoices):
+        USD = "USD", "US dollar (USD, $)"
+        EUR = "EUR", "Euro (EUR, €)"
+        GBP = "GBP", "Pound sterling (GBP, £)"
+        CHF = "CHF", "Swiss franc (CHF)"
+        CAD = "CAD", "Canadian dollar (CAD)"
+        AUD = "AUD", "Australian dollar (AUD)"
+        JPY = "JPY", "Japanese yen (JPY)"
+        SEK = "SEK", "Swedish krona (SEK)"
+
+    class Places(models.IntegerChoices):
+        WHOLE = 0, "Whole units from 1,000 up"
+        CENTS = 2, "Always to the cent"
+
+    currency = models.CharField(
+        max_length=3,
+        choices=Currency.choices,
+        default=Currency.USD,
+        help_text="The currency every amount is in (ISO 4217). Changing it relabels amounts; "
+        "it converts nothing.",
+    )
+    money_places = models.PositiveSmallIntegerField(
+        choices=Places.choices,
+        default=Places.WHOLE,
+        verbose_name="amounts shown",
+        help_text="Whole units read faster; the exact amount shows on hover and in exports either way.",
+    )
+
+    class Meta:
+        verbose_name = "display settings"
+        verbose_name_plural = "display settings"
+
+    def __str__(self) -> str:
+        return "Display settings"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        display_forget()  # the service writes by a conditional UPDATE and forgets too
+
+    @classmethod
+    def load(cls) -> "DisplaySettings":
+        return cls.objects.order_by("pk").first() or cls.objects.create()

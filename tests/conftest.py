@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from core import formatting
 from orgs.models import OrgUnit, Role
 from tests.factories import MembershipFactory, OrgUnitFactory, PlanFactory, UserFactory
 
@@ -45,6 +46,17 @@ def pytest_terminal_summary(terminalreporter):
     fuzz = sys.modules.get("tests.test_api_fuzz")
     if fuzz and fuzz.REQUESTS["count"]:
         terminalreporter.write_line(f"API fuzzing sent {fuzz.REQUESTS['count']:,} generated requests.")
+
+
+@pytest.fixture(autouse=True)
+def company_display_defaults():
+    """Every test starts with the company's display settings cached at their defaults (USD, whole units
+    from 1,000 up), as a fresh database has them: a page's query count does not depend on which test
+    warmed the cache, and a test that changes the settings leaves nothing behind."""
+    formatting.display_remember(formatting.Display())
+    with formatting.use_locale(formatting.DEFAULT_LOCALE):
+        yield
+    formatting.display_remember(formatting.Display())
 
 
 @pytest.fixture

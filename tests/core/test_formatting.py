@@ -1,0 +1,239 @@
+"""Numbers, money, percentages and dates as people read them, in en-US and de-DE (core.formatting)."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core import formatting
+from core.formatting import (
+    Display,
+    day,
+    exact_money,
+    locale_from_request,
+    money,
+    month_label,
+    number,
+    parse_number,
+    percent,
+)
+
+EN, DE = "en-US", "de-DE"
+
+
+def refusal(text: str, locale: str, **kwargs) -> str:
+    with pytest.raises(ValueError) as caught:
+        parse_number(text, locale=locale, **kwargs)
+    return str(caught.value)
+
+
+# --- number -------------------------------------------------------------------------------------------------
+
+
+def test_a_number_is_grouped_as_each_locale_writes_it():
+    assert number(D("1234567.5"), 2, locale=EN) == "1,234,567.50"
+    assert number(D("1234567.5"), 2, locale=DE) == "1.234.567,50"
+    assert number(1234567, locale=EN) == "1,234,567"
+    assert number(1234567, locale=DE) == "1.234.567"
+    assert number("999.5", locale=EN) == "1,000"  # rounded half up
+
+
+def test_a_negative_number_has_a_true_minus_and_a_rounded_zero_has_none():
+    assert number(D("-1234.5"), 1, locale=EN) == "−1,234.5"
+    assert number(D("-1234.5"), 1, locale=DE) == "−1.234,5"
+    assert number(D("-0.004"), 2, locale=DE) == "0,00"
+
+
+def test_nothing_shows_as_a_dash():
+    assert number(None) == number("") == money(None) == percent(None) == day(None) == "—"
+
+
+def test_the_locale_of_the_request_is_used_when_none_is_named():
+    assert number(1234.5, 1) == "1,234.5"
+    with formatting.use_locale(DE):
+        assert number(1234.5, 1) == "1.234,5"
+        assert formatting.current_locale() == DE
+    assert formatting.current_locale() == EN
+
+
+# --- money --------------------------------------------------------------------------------------------------
+
+
+def test_money_shows_whole_units_from_a_thousand_up_and_cents_below():
+    assert money(D("18201000.00"), locale=EN) == "$18,201,000"
+    assert money(D("18201000.00"), locale=DE) == "18.201.000 $"
+    assert money(D("1234.56"), locale=EN) == "$1,235"  # whole units: .56 rounds up
+    assert money(D("999.99"), locale=EN) == "$999.99"
+    assert money(D("12.5"), locale=EN) == "$12.50"  # nothing dropped from a small amount
+    assert money(D("12.5"), locale=DE) == "12,50 $"
+    assert money(0, locale=EN) == "$0.00"
+
+
+def test_a_company_that_asks_for_cents_sees_every_amount_to_the_cent():
+    formatting.display_remember(Display(currency="USD", money_places=2))
+    assert money(D("18201000"), locale=EN) == "$18,201,000.00"
+
+
+def test_the_company_currency_is_used_when_none_is_named():
+    formatting.display_remember(Display(currency="EUR", money_places=0))
+    assert money(D("1234"), locale=EN) == "€1,234"
+    assert money(D("1234"), locale=DE) == "1.234 €"
+
+
+def test_negative_money_puts_the_minus_before_the_currency():
+    assert money(D("-1234"), currency="USD", locale=EN) == "−$1,234"
+    assert money(D("-1234"), currency="EUR", locale=DE) == "−1.234 €"
+
+
+def test_euro_pound_and_other_currencies():
+    assert money(1234, currency="EUR", locale=EN) == "€1,234"
+    assert money(1234, currency="GBP", locale=EN) == "£1,234"
+    assert money(1234, currency="GBP", locale=DE) == "1.234 £"
+    assert money(1234, currency="CHF", locale=EN) == "CHF 1,234"  # a code, with a space
+    assert money(1234, currency="CHF", locale=DE) == "1.234 CHF"
+    assert money(D("-5.5"), currency="SEK", locale=EN) == "−SEK 5.50"
+
+
+def test_compact_money_keeps_three_significant_digits():
+    assert money(D("18201000"), currency="USD", compact=True, locale=EN) == "$18.2M"
+    assert money(D("18201000"), currency="USD", compact=True, locale=DE) == "18,2 Mio. $"
+    assert money(950000, currency="USD", compact=True, locale=EN) == "$950K"
+    assert money(950000, currency="EUR", compact=True, locale=DE) == "950 Tsd. €"
+    assert money(1250000000, currency="USD", compact=True, locale=EN) == "$1.25B"
+    assert money(1250000000, currency="USD", compact=True, locale=DE) == "1,25 Mrd. $"
+    assert money(18000000, currency="USD", compact=True, locale=EN) == "$18M"  # no trailing zeros
+    assert money(-2345678, currency="CHF", compact=True, locale=EN) == "−CHF 2.35M"
+
+
+def test_compact_money_rounds_before_choosing_the_suffix():
+    # 999,950 to three significant digits is 1,000,000: one million, not "1,000K".
+    assert money(999950, currency="USD", compact=True, locale=EN) == "$1M"
+    assert money(999449, currency="USD", compact=True, locale=EN) == "$999K"
+    assert money(998500, currency="USD", compact=True, locale=EN) == "$999K"  # 998.5 rounds half up
+
+
+def test_compact_money_below_a_thousand_is_shown_in_full():
+    assert money(D("950.5"), currency="USD", compact=True, locale=EN) == "$950.50"
+
+
+def test_the_exact_amount_for_a_hover_title_is_to_the_cent():
+    assert exact_money(D("18201000"), currency="USD", locale=EN) == "$18,201,000.00"
+    assert exact_money(D("18201000"), currency="EUR", locale=DE) == "18.201.000,00 €"
+
+
+def test_an_amount_without_its_currency_follows_the_display_precision():
+    assert formatting.amount(D("18201000.40"), locale=EN) == "18,201,000"
+    assert formatting.amount(D("12.5"), locale=DE) == "12,50"
+
+
+# --- percent and dates ------------------------------------------------------------------------------------
+
+
+def test_percentages():
+    assert percent(D("0.1136"), locale=EN) == "11.4%"
+    assert percent(D("0.1136"), locale=DE) == "11,4 %"
+    assert percent(D("-0.05"), 0, locale=EN) == "−5%"
+    assert percent(D("12.5"), locale=DE) == "1.250,0 %"
+
+
+def test_days_and_month_labels():
+    assert day(dt.date(2026, 12, 1), EN) == "1 Dec 2026"
+    assert day(dt.date(2026, 12, 1), DE) == "1. Dez. 2026"
+    assert day("2026-03-01", DE) == "1. März 2026"  # Django's German: März and Mai are not abbreviated
+    assert day(dt.datetime(2026, 5, 9, 14, 5), EN) == "9 May 2026"
+    assert month_label(dt.date(2027, 4, 1), EN) == "Apr 2027"
+    assert month_label(dt.date(2027, 4, 1), DE) == "April 2027"
+    assert month_label(dt.date(2027, 10, 1), DE) == "Okt. 2027"
+
+
+def test_dates_in_german_leave_the_page_in_english():
+    from django.utils import translation
+
+    day(dt.date(2026, 12, 1), DE)
+    assert translation.get_language() in ("en-us", "en")
+
+
+# --- parse_number -----------------------------------------------------------------------------------------
+
+
+def test_it_reads_what_number_and_money_show():
+    assert parse_number("1,234,567.50", locale=EN) == D("1234567.50")
+    assert parse_number("1.234.567,50", locale=DE) == D("1234567.50")
+    assert parse_number("$18,201,000", locale=EN) == D("18201000")
+    assert parse_number("18.201.000 $", locale=DE) == D("18201000")
+    assert parse_number("−$1,234", locale=EN) == D("-1234")
+    assert parse_number("−1.234 €", locale=DE, currency="EUR") == D("-1234")
+    assert parse_number("CHF 1,234", locale=EN, currency="CHF") == D("1234")
+    assert parse_number("  -42 ", locale=DE) == D("-42")
+
+
+def test_groups_are_optional_and_plain_numbers_read_where_unambiguous():
+    assert parse_number("1234.5", locale=EN) == D("1234.5")
+    assert parse_number("1234,5", locale=DE) == D("1234.5")
+    assert parse_number("1234.5", locale=DE) == D("1234.5")  # four digits before a dot: not a group
+    assert parse_number("0.5", locale=DE) == D("0.5")
+    assert parse_number("1.234", locale=DE) == D("1234")  # a dot before three digits groups thousands
+
+
+def test_it_refuses_what_could_mean_two_numbers():
+    assert (
+        refusal("1,23", EN)
+        == "'1,23' is ambiguous; write it like 1,234.56 (1.23 if that is the number meant)"
+    )
+    assert (
+        refusal("1.5", DE) == "'1.5' is ambiguous; write it like 1.234,56 (1,5 if that is the number meant)"
+    )
+    assert refusal("1234.567", DE).startswith("'1234.567' is ambiguous")
+
+
+def test_it_refuses_what_is_no_number_quoting_it():
+    assert refusal("1.2.3", EN) == "'1.2.3' is not a number; write it like 1,234.56"
+    assert refusal("1.2.3", DE) == "'1.2.3' is not a number; write it like 1.234,56"
+    assert refusal("12,34,567", EN) == "'12,34,567' is not a number; write it like 1,234.56"
+    assert refusal("", EN) == "'' is not a number; write it like 1,234.56"
+
+
+def test_it_refuses_another_currency_and_a_rounded_amount():
+    assert refusal("€1,234", EN) == "'€1,234' names another currency; amounts here are in USD"
+    assert refusal("$18.2M", EN) == "'$18.2M' is a rounded amount; write it in full like 1,234.56"
+    assert refusal("18,2 Mio. $", DE).startswith("'18,2 Mio. $' is a rounded amount")
+
+
+two_places = st.decimals(min_value=D("-1e12"), max_value=D("1e12"), places=2, allow_nan=False)
+
+
+@given(two_places)
+def test_what_number_shows_reads_back_in_english(value):
+    assert parse_number(number(value, 2, locale=EN), locale=EN) == value
+
+
+@given(two_places)
+def test_what_number_shows_reads_back_in_german(value):
+    assert parse_number(number(value, 2, locale=DE), locale=DE) == value
+
+
+@given(two_places, st.sampled_from(["USD", "EUR", "CHF"]), st.sampled_from([EN, DE]))
+def test_what_money_shows_to_the_cent_reads_back(value, currency, locale):
+    shown = money(value, currency=currency, places=2, locale=locale)
+    assert parse_number(shown, locale=locale, currency=currency) == value
+
+
+# --- the locale of a request -------------------------------------------------------------------------------
+
+
+def test_a_request_takes_the_first_supported_language_of_its_browser():
+    factory = RequestFactory()
+    assert locale_from_request(factory.get("/", HTTP_ACCEPT_LANGUAGE="de-AT,de;q=0.9")) == DE
+    assert locale_from_request(factory.get("/", HTTP_ACCEPT_LANGUAGE="fr-CH, fr;q=0.9, de;q=0.8")) == DE
+    assert locale_from_request(factory.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,de;q=0.5")) == EN
+    assert locale_from_request(factory.get("/", HTTP_ACCEPT_LANGUAGE="fr")) == EN
+    assert locale_from_request(factory.get("/")) == EN
+
+
+def test_the_users_choice_wins_over_the_browser():
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en-US")
+    request.session = {formatting.SESSION_KEY: DE}
+    assert locale_from_request(request) == DE
