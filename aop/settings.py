@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.LocaleMiddleware",  # numbers and dates in the reader's locale (core.formatting)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -192,6 +193,13 @@ AOP_BASE_URL = env_str("AOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, which needs no server
 # and still runs a real worker and beat (see aop/celery.py).
 REDIS_URL = env_str("REDIS_URL", "")
+# The cache holds what every page reads and rarely changes (core.formatting: the company's display
+# settings). In Redis when there is one, so that all gunicorn workers see a change at once.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 35 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = (

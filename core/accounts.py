@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,6 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import formatting
 from core import tokens as api_tokens
 from core.api import ErrorSerializer
 from core.parsers import JSONParser
@@ -72,6 +74,22 @@ def tokens(request: HttpRequest) -> HttpResponse:
         "days": settings.AOP_TOKEN_DAYS,
     }
     return render(request, "registration/tokens.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def number_format(request: HttpRequest) -> HttpResponse:
+    """How numbers, money and dates read for me (core.formatting's locale), kept in my session; the
+    interface stays English."""
+    chosen = request.POST.get("locale", "")
+    if chosen not in formatting.LOCALES:
+        return HttpResponseBadRequest(f"Choose one of {', '.join(formatting.LOCALES)}.")
+    request.session[formatting.SESSION_KEY] = chosen
+    example = formatting.number(1234567.5, 2, locale=chosen)
+    messages.success(request, f"Numbers now read as in {formatting.LOCALE_LABELS[chosen]}: {example}.")
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe else "planning:home")
 
 
 LOCKED = "Too many failed sign-ins for this account or address: try again later."
@@ -157,4 +175,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("tokens/", tokens, name="api-tokens"),
+    path("number-format/", number_format, name="number-format"),
 ]

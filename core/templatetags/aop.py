@@ -1,8 +1,9 @@
-"""Formatting used on every page: money, numbers, status badges."""
+"""Formatting used on every page: money, numbers, status badges. Numbers and money go through
+core.formatting (the company's currency and precision, the reader's locale)."""
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django import template
@@ -13,6 +14,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
+
+from core import formatting
 
 register = template.Library()
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -28,40 +31,54 @@ STATUS_TONES = {
 }
 
 
-def _grouped(value: object, places: int) -> str:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return ""
-    quantum = Decimal(1).scaleb(-places)
-    return f"{number.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+@register.filter
+def money(value: object, currency: str | None = None) -> str:
+    """An amount with its currency at the company's display precision: '$18,201,000', '$12.50' (below
+    1,000), '18.201.000 €' in de-DE. `currency` defaults to the company's (core.formatting)."""
+    return formatting.money(value, currency=currency or None)
 
 
 @register.filter
-def money(value: object, currency: str = "USD") -> str:
-    """1234567.5 → '$1,234,567.50' (other currencies keep their code: 'EUR 1,234.00')."""
+def money_short(value: object, currency: str | None = None) -> str:
+    """A compact amount for a tile or a chart label, the exact amount on hover: '$18.2M'."""
     if value is None or value == "":
-        return "—"
-    text = _grouped(value, 2)
-    if text.startswith("-"):
-        return f"−{money(text[1:].replace(',', ''), currency)}"
-    return f"${text}" if currency == "USD" else f"{currency} {text}"
+        return formatting.NOTHING
+    code = currency or None
+    return format_html(
+        '<span class="money-short" title="{}">{}</span>',
+        formatting.exact_money(value, currency=code),
+        formatting.money(value, currency=code, compact=True),
+    )
+
+
+@register.filter
+def exact_money(value: object, currency: str | None = None) -> str:
+    """An amount to the cent: '$18,201,000.00'."""
+    return formatting.exact_money(value, currency=currency or None)
 
 
 @register.filter
 def number(value: object, places: int = 0) -> str:
-    """Thousands separators and a fixed number of decimals."""
-    if value is None or value == "":
-        return "—"
-    return _grouped(value, int(places))
+    """Thousands separators and a fixed number of decimals, as the reader's locale writes them."""
+    return formatting.number(value, int(places))
 
 
 @register.filter
 def percent(value: object, places: int = 1) -> str:
-    """0.1136 → '11.4%'."""
-    if value is None or value == "":
-        return "—"
-    return f"{_grouped(Decimal(str(value)) * 100, int(places))}%"
+    """0.1136 → '11.4%' ('11,4 %' in de-DE)."""
+    return formatting.percent(value, int(places))
+
+
+@register.filter
+def day(value: object) -> str:
+    """'1 Dec 2026' ('1. Dez. 2026' in de-DE)."""
+    return formatting.day(value)
+
+
+@register.filter
+def month_label(value: object) -> str:
+    """'Apr 2027' ('April 2027' in de-DE)."""
+    return formatting.month_label(value)
 
 
 @register.simple_tag
@@ -268,7 +285,7 @@ def points(value: object, places: int = 1) -> str:
     """A change between two fractions in percentage points: 0.058 → '5.8 pts'."""
     if value is None or value == "":
         return "—"
-    return f"{_grouped(Decimal(str(value)) * 100, int(places))} pts"
+    return f"{formatting.number(Decimal(str(value)) * 100, int(places))} pts"
 
 
 @register.simple_tag
