@@ -5,6 +5,7 @@ from django import forms
 
 from core import editing, tabular
 from core.forms import NumberField, format_fields, plain_numbers
+from core.models import DisplaySettings
 from orgs import permissions
 from orgs.fiscal import MONTH_ABBR
 from orgs.models import FiscalCalendar, OrgUnit
@@ -270,3 +271,11 @@ class SettingsForm(VersionedModelForm):
     class Meta:
         model = PlanningSettings
         fields = ["default_buffer_percent", "move_approval_threshold"]
+
+
+class DisplaySettingsForm(VersionedModelForm):
+    """The company's currency and how precisely amounts show (core.formatting)."""
+
+    class Meta:
+        model = DisplaySettings
+        fields = ["currency", "money_places"]

@@ -1,5 +1,7 @@
 """Pages outside any one plan: a unit's long-term goals, its seasonality profiles and the company's
-planning settings."""
+planning and display settings."""
+
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core import editing
+from core.models import DisplaySettings
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
 from planning import forms, seasonality
 from planning import goals as long_term_goals
+from planning.display import display_settings_update
 from planning.models import LongTermGoal, Plan, PlanningSettings, SeasonalityProfile
 
 # --- Long-term goals ------------------------------------------------------------------------------
@@ -120,9 +124,11 @@ def _with_milestones(request: HttpRequest, data: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 def planning_settings(request: HttpRequest) -> HttpResponse:
     current = PlanningSettings.load()
+    display = DisplaySettings.load()
     can_edit = permissions.is_company_ops(request.user)
     ops_units = OrgUnit.objects.with_role(request.user, permissions.MANAGE_ORG)
     settings_form = forms.SettingsForm(instance=current)
+    display_form = forms.DisplaySettingsForm(instance=display)
     profile_form = forms.ProfileForm(prefix="new")
     profile_form.fields["org_unit"] = _unit_field(ops_units)
     derive_form = forms.DeriveProfileForm(prefix="derive")
@@ -136,6 +142,15 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
                 lambda: seasonality.settings_update(actor=request.user, **editing.versioned(form)),
             )
             done = "Planning defaults saved."
+        elif which == "display":
+            form = display_form = forms.DisplaySettingsForm(
+                request.POST, instance=DisplaySettings(pk=display.pk)
+            )
+            outcome = editing.submit(
+                form,
+                lambda: display_settings_update(actor=request.user, **editing.versioned(form)),
+            )
+            done = "Display settings saved: amounts everywhere now read this way."
         elif which == "profile":
             form = profile_form = forms.ProfileForm(request.POST, prefix="new")
             form.fields["org_unit"] = _unit_field(ops_units)
@@ -155,6 +170,9 @@ def planning_settings(request: HttpRequest) -> HttpResponse:
         "planning/settings.html",
         {
             "current": current,
+            "display": display,
+            "display_form": display_form,
+            "example": Decimal("18201000.40"),
             "can_edit": can_edit,
             "can_manage_profiles": ops_units.exists(),
             "settings_form": settings_form,

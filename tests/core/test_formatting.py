@@ -4,7 +4,8 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from core.formatting import (
     parse_number,
     percent,
 )
+from core.models import AuditEntry, DisplaySettings
+from tests.factories import SellerFactory
 
 EN, DE = "en-US", "de-DE"
 
@@ -237,3 +240,70 @@ def test_the_users_choice_wins_over_the_browser():
     request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en-US")
     request.session = {formatting.SESSION_KEY: DE}
     assert locale_from_request(request) == DE
+
+
+# --- the company's setting and the reader's choice, on pages ----------------------------------------------
+
+
+@pytest.fixture
+def seller_page(org):
+    SellerFactory(name="Ada", org_unit=org.team_a1, monthly_quota=D("110000.40"))
+    return reverse("orgs:unit", args=[org.team_a1.pk])
+
+
+def test_sales_ops_change_the_currency_on_the_settings_page_and_pages_show_it(client, people, seller_page):
+    client.force_login(people.ops)
+    assert "$110,000" in client.get(seller_page).content.decode()  # whole units: the 40 cents on hover
+    response = client.post(
+        reverse("planning:settings"),
+        {"form": "display", "currency": "EUR", "money_places": "0", "version": "1"},
+    )
+    assert response.status_code == 302
+    assert "€110,000" in client.get(seller_page).content.decode()
+    entry = AuditEntry.objects.get(content_type__model="displaysettings")
+    assert entry.changes == {"currency": ["USD", "EUR"]} and entry.actor == people.ops
+
+
+def test_a_company_that_wants_cents_sees_them_everywhere(client, people, seller_page):
+    client.force_login(people.ops)
+    client.post(
+        reverse("planning:settings"),
+        {"form": "display", "currency": "USD", "money_places": "2", "version": "1"},
+    )
+    assert "$110,000.40" in client.get(seller_page).content.decode()
+
+
+def test_only_company_sales_ops_change_how_amounts_read(client, people, seller_page):
+    client.force_login(people.leader)
+    page = client.get(reverse("planning:settings")).content.decode()
+    assert "Save display settings" not in page and "US dollar (USD, $)" in page
+    client.post(
+        reverse("planning:settings"),
+        {"form": "display", "currency": "EUR", "money_places": "0", "version": "1"},
+    )
+    assert DisplaySettings.load().currency == "USD"
+    assert "$110,000" in client.get(seller_page).content.decode()
+
+
+def test_a_reader_who_chooses_german_numbers_sees_them_and_others_do_not(client, people, seller_page):
+    client.force_login(people.ops)
+    response = client.post(reverse("number-format"), {"locale": "de-DE", "next": seller_page})
+    assert response.status_code == 302 and response.url == seller_page
+    page = client.get(seller_page).content.decode()
+    assert "110.000 $" in page and 'value="de-DE" aria-pressed="true"' in page
+    assert "Organisation" in page  # the interface stays English
+    other = Client()
+    other.force_login(people.executive)
+    assert "$110,000" in other.get(seller_page).content.decode()
+
+
+def test_the_browser_language_sets_the_number_format_until_one_is_chosen(client, people, seller_page):
+    client.force_login(people.ops)
+    assert "110.000 $" in client.get(seller_page, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    client.post(reverse("number-format"), {"locale": "en-US"})
+    assert "$110,000" in client.get(seller_page, HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
+
+
+def test_an_unknown_number_format_is_refused(client, people):
+    client.force_login(people.ops)
+    assert client.post(reverse("number-format"), {"locale": "fr-FR"}).status_code == 400

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core import formatting
+from core.models import DisplaySettings
 from demo import step1, step2, step3, step4, step5
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath
@@ -121,6 +123,10 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         calendar = FiscalCalendar.load()
         FiscalCalendar.objects.filter(pk=calendar.pk).update(start_month=2, naming=FiscalCalendar.Naming.END)
+        # Amounts in US dollars, whole units from 1,000 up (Settings → How amounts read changes it).
+        display = DisplaySettings.load()
+        DisplaySettings.objects.filter(pk=display.pk).update(currency="USD", money_places=0)
+        formatting.display_forget()
         units = self._tree()
         users = self._users(units)
         self._sellers(units, rng)
