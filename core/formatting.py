@@ -238,6 +238,8 @@ def money_places(value: object) -> int:
     """The decimals the company's display precision gives this amount: 2 below WHOLE_ABOVE (nothing is
     dropped from a small amount), 0 from it up unless the company shows every amount to the cent."""
     amount = _decimal(value) or Decimal(0)
+    if amount == 0:
+        return 0  # nothing is nothing: '$0', not '$0.00'
     return 2 if company_display().money_places == 2 or abs(amount) < WHOLE_ABOVE else 0
 
 
@@ -295,6 +297,36 @@ def _compact(value: Decimal, rules: LocaleRules) -> tuple[str, str] | None:
     exponent = scaled.as_tuple().exponent
     sign, digits = _digits(scaled, max(0, -exponent) if isinstance(exponent, int) else 0, rules)
     return sign, digits + suffix
+
+
+# --- Charts (plotly) ----------------------------------------------------------------------------------------
+
+
+def chart_layout(*, locale: str | None = None) -> dict:
+    """Layout keys every chart takes: plotly's `separators` (decimal, then thousands) for the locale, so
+    that its axis ticks and hover numbers group as the page does."""
+    numbers = _rules(locale).numbers
+    return {"separators": numbers.decimal + numbers.group}
+
+
+def chart_money_axis(*, currency: str | None = None, locale: str | None = None) -> dict:
+    """An amount axis: whole units grouped, with the currency before ('$') or after (' €') the number."""
+    rules, code = _rules(locale), currency or company_display().currency
+    sign = SYMBOLS.get(code, code)
+    if rules.currency_after:
+        return {"tickformat": ",.0f", "ticksuffix": f" {sign}"}
+    return {"tickformat": ",.0f", "tickprefix": sign if code in SYMBOLS else f"{sign} "}
+
+
+def chart_money_text(
+    values: list, *, currency: str | None = None, signed: bool = False, locale: str | None = None
+) -> list[str]:
+    """Each amount as money() writes it, for a trace's customdata and its hovertemplate ('%{customdata}');
+    `signed` puts a '+' before a gain."""
+    return [
+        ("+" if signed and v is not None and v > 0 else "") + money(v, currency=currency, locale=locale)
+        for v in values
+    ]
 
 
 # --- Dates --------------------------------------------------------------------------------------------------

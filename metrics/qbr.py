@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
 from capabilities.charts import FONT
-from core import editing
+from core import editing, formatting
 from core.queue import QueueUnavailable
 from metrics import engine, services, tasks
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
@@ -48,37 +48,50 @@ def running_quarter(fiscal_year: int, today: dt.date | None = None) -> int | Non
 
 
 def trend(plan, kpi: KPI) -> dict:
-    """Target vs actual by fiscal month for the plan's unit: the seasonality shows in the targets."""
+    """Target vs actual by fiscal month for the plan's unit: the seasonality shows in the targets. A money
+    KPI's axis and hover carry the company's currency; numbers group as the reader's locale writes them."""
     monthly = engine.fiscal_months(plan.fiscal_year)
     results = engine.evaluate(kpis=[kpi], windows=monthly, units=[plan.org_unit])
     answers = [results.get(kpi, m, unit=plan.org_unit) for m in monthly]
     months = [m.label for m in monthly]
-    target_line = [float(a.target) if a.target is not None else None for a in answers]
-    actual_line = [float(a.actual) if a.actual is not None else None for a in answers]
-    layout = {
+    targets = [a.target for a in answers]
+    actuals = [a.actual for a in answers]
+    target_trace = {
+        "type": "bar",
+        "name": "Target",
+        "x": months,
+        "y": _floats(targets),
+        "marker": {"color": "#cbd5e1"},
+    }
+    actual_trace = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": "Actual",
+        "x": months,
+        "y": _floats(actuals),
+        "line": {"color": "#1d4ed8", "width": 3},
+    }
+    yaxis = {"fixedrange": True, "tickformat": ",.0f" if kpi.aggregation != "ratio" else ".0%"}
+    if kpi.unit == KPI.Unit.CURRENCY and kpi.aggregation != "ratio":
+        yaxis |= formatting.chart_money_axis()
+        for trace, values, label in ((target_trace, targets, "target"), (actual_trace, actuals, "actual")):
+            trace["customdata"] = formatting.chart_money_text(values)
+            trace["hovertemplate"] = f"%{{x}}<br>{label} %{{customdata}}<extra></extra>"
+    layout = formatting.chart_layout() | {
         "font": FONT,
         "height": 280,
-        "margin": {"l": 70, "r": 10, "t": 10, "b": 50},
+        "margin": {"l": 80, "r": 10, "t": 10, "b": 50},
         "legend": {"orientation": "h", "y": 1.15},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "yaxis": {"fixedrange": True, "tickformat": ",.0f" if kpi.aggregation != "ratio" else ".0%"},
+        "yaxis": yaxis,
         "xaxis": {"fixedrange": True},
     }
-    return {
-        "data": [
-            {"type": "bar", "name": "Target", "x": months, "y": target_line, "marker": {"color": "#cbd5e1"}},
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": "Actual",
-                "x": months,
-                "y": actual_line,
-                "line": {"color": "#1d4ed8", "width": 3},
-            },
-        ],
-        "layout": layout,
-    }
+    return {"data": [target_trace, actual_trace], "layout": layout}
+
+
+def _floats(values: list) -> list[float | None]:
+    return [float(v) if v is not None else None for v in values]
 
 
 def budget_quarter(plan, periods) -> dict | None:

@@ -159,6 +159,41 @@ def test_dates_in_german_leave_the_page_in_english():
     assert translation.get_language() in ("en-us", "en")
 
 
+# --- charts -------------------------------------------------------------------------------------------------
+
+
+def test_a_money_axis_carries_the_currency_where_the_locale_writes_it():
+    assert formatting.chart_money_axis(currency="USD", locale=EN) == {"tickformat": ",.0f", "tickprefix": "$"}
+    assert formatting.chart_money_axis(currency="CHF", locale=EN) == {
+        "tickformat": ",.0f",
+        "tickprefix": "CHF ",
+    }
+    assert formatting.chart_money_axis(currency="EUR", locale=DE) == {
+        "tickformat": ",.0f",
+        "ticksuffix": " €",
+    }
+    assert formatting.chart_layout(locale=EN) == {"separators": ".,"}
+    assert formatting.chart_layout(locale=DE) == {"separators": ",."}
+
+
+def test_chart_hovers_show_amounts_as_the_page_does():
+    values = [D("25000"), D("-1234.5"), None]
+    assert formatting.chart_money_text(values, currency="USD", signed=True, locale=EN) == [
+        "+$25,000",
+        "−$1,235",
+        "—",
+    ]
+    assert formatting.chart_money_text(values, currency="EUR", locale=DE) == ["25.000 €", "−1.235 €", "—"]
+
+
+def test_the_budget_charts_label_their_axis_and_hover_with_the_budget_currency():
+    from budgets import charts
+
+    spec = charts.by_category({"Events": (D("40000"), D("52500"))}, currency="GBP")
+    assert spec["data"][1]["customdata"] == ["£52,500"]
+    assert spec["layout"]["yaxis"]["tickprefix"] == "£" and spec["layout"]["separators"] == ".,"
+
+
 # --- parse_number -----------------------------------------------------------------------------------------
 
 
