@@ -13,7 +13,7 @@ import io
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from core import tabular
+from core import formatting, tabular
 from orgs.fiscal import FiscalYearRules
 from planning.models import Plan, TargetAllocation
 
@@ -40,6 +40,8 @@ def table(plan: Plan, rows: list[TargetAllocation], rules: FiscalYearRules) -> l
 
 
 def to_csv(data: list[list[object]]) -> bytes:
+    # Plain machine-readable numbers (1234567.50: no grouping, no currency, whatever the reader's locale),
+    # so that the file reads back as it is and any tool can load it; the XLSX carries the display format.
     out = io.StringIO()
     writer = csv.writer(out)
     for line in data:
@@ -47,7 +49,10 @@ def to_csv(data: list[list[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(data: list[list[object]], title: str) -> bytes:
+def to_xlsx(data: list[list[object]], title: str, *, currency: str | None = None) -> bytes:
+    """The amounts stay numbers, shown grouped with the currency (the company's unless `currency`, e.g.
+    a budget's, is given) and to the cent."""
+    amounts = formatting.xlsx_money_format(currency=currency)
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -58,7 +63,7 @@ def to_xlsx(data: list[list[object]], title: str) -> bytes:
                 cell.data_type = "s"  # text, even when it starts like a formula: never evaluated
     for row in sheet.iter_rows(min_row=2, min_col=3):
         for cell in row:
-            cell.number_format = "#,##0.00"
+            cell.number_format = amounts
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 28
     sheet.freeze_panes = "C2"

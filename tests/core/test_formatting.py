@@ -72,7 +72,7 @@ def test_money_shows_whole_units_from_a_thousand_up_and_cents_below():
     assert money(D("999.99"), locale=EN) == "$999.99"
     assert money(D("12.5"), locale=EN) == "$12.50"  # nothing dropped from a small amount
     assert money(D("12.5"), locale=DE) == "12,50 $"
-    assert money(0, locale=EN) == "$0.00"
+    assert money(0, locale=EN) == "$0"  # nothing is nothing
 
 
 def test_a_company_that_asks_for_cents_sees_every_amount_to_the_cent():
@@ -192,6 +192,35 @@ def test_the_budget_charts_label_their_axis_and_hover_with_the_budget_currency()
     spec = charts.by_category({"Events": (D("40000"), D("52500"))}, currency="GBP")
     assert spec["data"][1]["customdata"] == ["£52,500"]
     assert spec["layout"]["yaxis"]["tickprefix"] == "£" and spec["layout"]["separators"] == ".,"
+
+
+# --- spreadsheets -------------------------------------------------------------------------------------------
+
+
+def test_an_xlsx_shows_amounts_grouped_with_the_currency_and_keeps_the_numbers():
+    import io
+
+    from openpyxl import load_workbook
+
+    from planning.gridfile import to_xlsx
+
+    assert formatting.xlsx_money_format(currency="USD", locale=EN) == '"$"#,##0.00'
+    assert formatting.xlsx_money_format(currency="CHF", locale=EN) == '"CHF "#,##0.00'
+    assert formatting.xlsx_money_format(currency="EUR", locale=DE) == '#,##0.00 "€"'
+    data = to_xlsx(
+        [["Code", "Name", "P1", "Total"], ["a1", "Team A1", D("18201000.4"), D("18201000.4")]], "T"
+    )
+    cell = load_workbook(io.BytesIO(data)).active["C2"]
+    assert cell.value == 18201000.4 and cell.number_format == '"$"#,##0.00'
+
+
+def test_a_csv_keeps_plain_numbers_whatever_the_locale():
+    from planning.gridfile import to_csv
+
+    with formatting.use_locale(DE):
+        assert to_csv([["Code", "Total"], ["a1", D("18201000.4")]]).decode("utf-8-sig").splitlines()[1] == (
+            "a1,18201000.40"
+        )
 
 
 # --- parse_number -----------------------------------------------------------------------------------------
