@@ -13,6 +13,7 @@ from django.utils import timezone
 from budgets import selectors as budget_selectors
 from budgets.models import Budget
 from capabilities import selectors as capability_selectors
+from core import formatting
 from core.models import AuditEntry
 from metrics import engine
 from metrics import selectors as metric_selectors
@@ -64,14 +65,16 @@ class OnePage:
 
 def fingerprint(plan: Plan) -> str:
     """Changes whenever anything the page shows changes: the plan row, any audited write to its
-    content (every service write leaves one), and the latest KPI rollup or actual behind it."""
+    content (every service write leaves one), the latest KPI rollup or actual behind it, and the
+    company's display settings."""
     last_write = (
         AuditEntry.objects.filter(plan_id=plan.pk)
         .exclude(action=AuditEntry.Action.DOWNLOADED)
         .aggregate(last=Max("id"))["last"]
     )
     rolled = QuarterlyRollup.objects.filter(plan=plan).aggregate(last=Max("computed_at"))["last"]
-    parts = [plan.pk, plan.revision, plan.version, plan.status, last_write, rolled, data_date(plan)]
+    display = formatting.company_display()  # amounts read in the company's currency and precision
+    parts = [plan.pk, plan.revision, plan.version, plan.status, last_write, rolled, data_date(plan), display]
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
@@ -132,7 +135,8 @@ def build(plan: Plan) -> OnePage:
             [(label, float(v)) for label, v in split.items()], colors=["#1d4ed8", "#60a5fa", "#bfdbfe"]
         ),
         "budget": svg.bars(
-            [(c, float(now)) for c, (_, now) in (page.budget or {}).get("categories", {}).items()], unit="k"
+            [(c, float(now)) for c, (_, now) in (page.budget or {}).get("categories", {}).items()],
+            currency=page.budget["currency"],
         )
         if page.budget
         else "",

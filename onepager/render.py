@@ -20,6 +20,7 @@ from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
+from core import formatting
 from onepager.content import build, fingerprint
 from onepager.models import RenderedPage
 from planning.models import Plan
@@ -94,7 +95,9 @@ def url_fetcher():
 
 
 def html(plan: Plan, size: str = "a4") -> str:
-    return render_to_string("onepager/pdf.html", {"page": build(plan), "size": SIZES[size]})
+    # One PDF for every reader (it is cached and shared): in the default locale, not the downloader's.
+    with formatting.use_locale(formatting.DEFAULT_LOCALE):
+        return render_to_string("onepager/pdf.html", {"page": build(plan), "size": SIZES[size]})
 
 
 def pdf_bytes(plan: Plan, size: str = "a4") -> bytes:

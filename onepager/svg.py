@@ -2,6 +2,8 @@
 
 from html import escape
 
+from core import formatting
+
 FONT = "font-family='Liberation Sans, DejaVu Sans, sans-serif'"
 
 
@@ -29,8 +31,11 @@ def stacked_bar(parts: list[tuple[str, float]], colors: list[str], width: int = 
     return _svg(width, height, body)
 
 
-def bars(items: list[tuple[str, float]], unit: str = "", width: int = 240, row: int = 13) -> str:
-    """Horizontal bars with labels, for a few categories."""
+def bars(
+    items: list[tuple[str, float]], unit: str = "", width: int = 240, row: int = 13, *, currency: str = ""
+) -> str:
+    """Horizontal bars with labels, for a few categories; with a `currency`, each value reads as a compact
+    amount ('$52.5K', core.formatting)."""
     if not items:
         return ""
     top = max(v for _, v in items) or 1
@@ -38,7 +43,10 @@ def bars(items: list[tuple[str, float]], unit: str = "", width: int = 240, row: 
     for i, (label, value) in enumerate(items):
         y = i * row
         w = 130 * value / top
-        shown = f"{value / 1000:,.0f}k" if unit == "k" else f"{value:,.0f}"
+        if currency:
+            shown = escape(formatting.money(value, currency=currency, compact=True))
+        else:
+            shown = f"{value / 1000:,.0f}k" if unit == "k" else f"{value:,.0f}"
         body += f"<text x='0' y='{y + 9}' font-size='8.5' {FONT} fill='#374151'>{escape(label[:14])}</text>"
         body += f"<rect x='72' y='{y + 2}' width='{w:.1f}' height='8' fill='#1d4ed8'/>"
         body += f"<text x='{76 + w:.1f}' y='{y + 9}' font-size='8' {FONT} fill='#374151'>{shown}</text>"

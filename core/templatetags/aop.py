@@ -58,6 +58,12 @@ def exact_money(value: object, currency: str | None = None) -> str:
 
 
 @register.filter
+def currency_sign(currency: str | None = None) -> str:
+    """'$', '€', '£', or the ISO code of any other currency (the company's when none is given)."""
+    return formatting.currency_sign(currency or None)
+
+
+@register.filter
 def number(value: object, places: int = 0) -> str:
     """Thousands separators and a fixed number of decimals, as the reader's locale writes them."""
     return formatting.number(value, int(places))

@@ -8,9 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from core import formatting
 from core.models import AuditEntry
 from metrics.models import KPI, KPITarget
 from onepager import render
+from onepager.content import fingerprint
 from onepager.models import RenderedPage
 from planning.content import content_update
 from planning.models import Initiative, Objective, Plan, Risk, SalesTarget
@@ -50,7 +52,7 @@ def test_the_smallest_and_largest_demo_plans_fit_one_page(demo, tmp_path):
     target = sum(
         (t.new_business + t.expansion + t.renewal for t in SalesTarget.objects.filter(plan=company)), D("0")
     )
-    assert pages == 1 and f"${target:,.2f}" in text  # the sales target, read back from the PDF
+    assert pages == 1 and f"${target:,.0f}" in text  # the sales target in whole units, read back from the PDF
     assert "Reach $280M ARR by FY2031" in text and "ARR $175M" in text  # this year's milestone
 
 
@@ -75,7 +77,7 @@ def test_a_plan_with_200_objectives_and_100_kpis_is_still_one_page(plan, people,
     assert pages == 1
     assert "+194 more objectives" in text and "+74 more initiatives" in text and "+36 more risks" in text
     assert "+92 more KPIs" in text  # the 100 KPIs with targets for the unit, 8 shown
-    assert "$1,234,567.89" in text and "DRAFT" in text
+    assert "$1,234,568" in text and "DRAFT" in text  # 1,234,567.89 in whole units
 
 
 def test_the_cache_serves_a_pdf_only_while_nothing_behind_it_changed(plan, people):
@@ -123,3 +125,13 @@ def test_approval_prerenders_the_pdf_off_the_request(
     cached = render.cached(plan)
     assert cached is not None and cached.revision == 1 and bytes(cached.pdf).startswith(b"%PDF")
     assert render.cached(plan, "letter") is not None
+
+
+def test_the_pdf_reads_in_the_company_currency_and_the_default_locale_whoever_downloads_it(plan, tmp_path):
+    SalesTarget.objects.create(plan=plan, new_business=D("1234567.89"))
+    in_dollars = fingerprint(plan)
+    formatting.display_remember(formatting.Display(currency="EUR", money_places=0))
+    assert fingerprint(plan) != in_dollars  # a cached PDF in dollars is not served any more
+    with formatting.use_locale("de-DE"):  # a German reader's request
+        pages, text = pdf_facts(render.pdf_bytes(plan), tmp_path)
+    assert "€1,234,568" in text and "1.234.568" not in text
