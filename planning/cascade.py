@@ -1,14 +1,17 @@
-"""The top-down cascade: the plan's target, its buffer and phasing by month (selectors), and
-cascade_run, which splits the target over child units or sellers (service)."""
+"""The top-down cascade: the plan's target, its buffer and phasing by month (selectors); cascade_preview,
+what a cascade would change (read only); cascade_run, which splits the target over child units or sellers
+(service), and cascade_undo, which puts back the grid a cascade replaced."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 
-from core.services import Actor, versioned_update
+from core.services import Actor, jsonable, versioned_update
+from core.undo import ChangedSince
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
 from planning.models import CascadeLevel, CascadeMethod, Plan, PlanningSettings, SalesTarget, TargetAllocation
@@ -111,21 +114,121 @@ def _describe(rows: list[TargetAllocation]) -> list[str]:
     return [f"{row.recipient}: {row.amount:,.2f}" for row in rows]
 
 
-@transaction.atomic
-def cascade_run(
-    *,
-    actor: Actor,
-    plan: Plan,
-    version: int,
-    method: str,
-    level: str,
-    buffer_percent: Decimal | None,
-) -> list[TargetAllocation]:
-    """Split the plan's target × (1 + buffer) over its child units or sellers, phased by month.
+def _key(row: TargetAllocation) -> tuple[str, int]:
+    return ("unit", row.org_unit_id) if row.org_unit_id else ("seller", row.seller_id)
 
-    Replaces the grid. With manual weights the grid's current weights are used, so edit them first.
+
+def grid_state(rows: list[TargetAllocation]) -> str:
+    """The grid's rows and their versions in one string: what a confirmation or an undo saw."""
+    return ",".join(f"{pk}.{version}" for pk, version in sorted((r.pk, r.version) for r in rows))
+
+
+def edited_by_hand(row: TargetAllocation) -> bool:
+    """True when someone changed the row after the cascade wrote it.
+
+    The cascade writes every row at version 1 and every later write of the row (a cell typed in the grid,
+    an import, its weight) raises its version, so version > 1 is exactly "written since the cascade" (an
+    undo restores a row at its own version, flag included). Comparing the months with the phasing of
+    their total is not: it misses an edit that keeps the profile's shape (12 × 50,000 on an even spread)
+    and flags rows nobody touched once the plan's profile has changed.
     """
-    ensure_plan_editable(plan=plan, actor=actor)
+    return row.version > 1
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """One recipient of a cascade: its row's amount now (None: no row yet), after (None: its row goes),
+    and whether that row was edited by hand since the last cascade."""
+
+    recipient: OrgUnit | Seller
+    now: Decimal | None
+    after: Decimal | None
+    edited: bool = False
+
+    @property
+    def change(self) -> Decimal:
+        return (self.after or ZERO) - (self.now or ZERO)
+
+
+@dataclass(frozen=True)
+class CascadePreview:
+    """What a cascade would write and what it would replace; nothing is written to make it."""
+
+    method: str
+    level: str
+    buffer_percent: Decimal  # the one that applies (the company default when the plan sets none)
+    target: Decimal
+    assigned: Decimal  # target × (1 + buffer)
+    lines: list[PreviewLine]
+    new_rows: list[TargetAllocation]  # unsaved
+    old_rows: list[TargetAllocation]
+    grid: str  # grid_state(old_rows)
+
+    @property
+    def now_total(self) -> Decimal:
+        return sum((line.now or ZERO for line in self.lines), ZERO)
+
+    @property
+    def after_total(self) -> Decimal:
+        return sum((line.after or ZERO for line in self.lines), ZERO)
+
+    @property
+    def change(self) -> Decimal:
+        return self.after_total - self.now_total
+
+    @property
+    def edited(self) -> list[PreviewLine]:
+        return [line for line in self.lines if line.edited]
+
+    @property
+    def method_label(self) -> str:
+        return CascadeMethod(self.method).label
+
+    @property
+    def level_label(self) -> str:
+        return CascadeLevel(self.level).label
+
+
+def cascade_preview(plan: Plan, method: str, level: str, buffer_percent: Decimal | None) -> CascadePreview:
+    """What cascading the plan's target this way would do to the grid, row by row; writes nothing.
+
+    ValidationError when the cascade cannot run (no target, nothing to split over, all weights 0)."""
+    total, recipients, weights = _split_basis(plan, method, level)
+    buffer = effective_buffer(plan) if buffer_percent is None else buffer_percent
+    assigned = calc.with_buffer(total, buffer)
+    amounts = calc.split_cents(assigned, weights)
+    rules = FiscalCalendar.load().rules
+    profile = profile_weights(plan)
+    new_rows = [
+        TargetAllocation(
+            plan=plan,
+            org_unit=r if level == CascadeLevel.UNITS else None,
+            seller=r if level == CascadeLevel.SELLERS else None,
+            weight=w,
+            months=[str(m) for m in calc.phase(amount, profile, rules)],
+        )
+        for r, w, amount in zip(recipients, weights, amounts, strict=True)
+    ]
+    old_rows = list(
+        TargetAllocation.objects.filter(plan=plan)
+        .select_related("org_unit", "seller")
+        .order_by("org_unit__path", "seller__name", "pk")
+    )
+    return CascadePreview(
+        method,
+        level,
+        buffer,
+        total,
+        assigned,
+        _lines(old_rows, new_rows),
+        new_rows,
+        old_rows,
+        grid_state(old_rows),
+    )
+
+
+def _split_basis(plan: Plan, method: str, level: str) -> tuple[Decimal, list, list[Decimal]]:
+    """The target, its recipients and their weights; ValidationError says why a cascade cannot run."""
     if method not in CascadeMethod.values or level not in CascadeLevel.values:
         raise ValidationError("Pick a split method and what to split over.")
     total = target_total(plan)
@@ -150,30 +253,159 @@ def cascade_run(
         raise ValidationError(
             {"cascade_method": f"Cannot split by {CascadeMethod(method).label.lower()}: {reason}."}
         )
-    buffer = effective_buffer(plan) if buffer_percent is None else buffer_percent
-    amounts = calc.split_cents(calc.with_buffer(total, buffer), weights)
-    rules = FiscalCalendar.load().rules
-    profile = profile_weights(plan)
+    return total, recipients, weights
 
-    old_rows = list(TargetAllocation.objects.filter(plan=plan).select_related("org_unit", "seller"))
+
+def _lines(old_rows: list[TargetAllocation], new_rows: list[TargetAllocation]) -> list[PreviewLine]:
+    """Each new row against the row its recipient has now, then the rows that go."""
+    old = {_key(row): row for row in old_rows}
+    lines = []
+    for row in new_rows:
+        was = old.pop(_key(row), None)
+        now = None if was is None else was.amount
+        lines.append(PreviewLine(row.recipient, now, row.amount, was is not None and edited_by_hand(was)))
+    return lines + [PreviewLine(row.recipient, row.amount, None, edited_by_hand(row)) for row in old.values()]
+
+
+def cascade_run(
+    *,
+    actor: Actor,
+    plan: Plan,
+    version: int,
+    method: str,
+    level: str,
+    buffer_percent: Decimal | None,
+    grid_seen: str | None = None,
+) -> list[TargetAllocation]:
+    """Split the plan's target × (1 + buffer) over its child units or sellers, phased by month.
+
+    Replaces the grid. With manual weights the grid's current weights are used, so edit them first.
+    `grid_seen` (grid_state of the rows a confirmation showed): refused if the grid changed since.
+    """
+    return cascade_replace(
+        actor=actor,
+        plan=plan,
+        version=version,
+        method=method,
+        level=level,
+        buffer_percent=buffer_percent,
+        grid_seen=grid_seen,
+    ).rows
+
+
+@dataclass(frozen=True)
+class Cascaded:
+    """A cascade's new rows and its undo point: the grid and settings it replaced (JSON types), with the
+    plan version and grid state it left, which an undo must find unchanged."""
+
+    rows: list[TargetAllocation]
+    undo: dict
+
+
+@transaction.atomic
+def cascade_replace(
+    *,
+    actor: Actor,
+    plan: Plan,
+    version: int,
+    method: str,
+    level: str,
+    buffer_percent: Decimal | None,
+    grid_seen: str | None = None,
+) -> Cascaded:
+    """cascade_run, returning what an undo needs as well."""
+    ensure_plan_editable(plan=plan, actor=actor)
+    preview = cascade_preview(plan, method, level, buffer_percent)
+    if grid_seen is not None and grid_seen != preview.grid:
+        raise ChangedSince("The grid changed since you looked at what the cascade would replace.")
+    before = {
+        "cascade_method": plan.cascade_method,
+        "cascade_level": plan.cascade_level,
+        "buffer_percent": jsonable(plan.buffer_percent),
+    }
     TargetAllocation.objects.filter(plan=plan).delete()
-    new_rows = [
-        TargetAllocation(
-            plan=plan,
-            org_unit=r if level == CascadeLevel.UNITS else None,
-            seller=r if level == CascadeLevel.SELLERS else None,
-            weight=w,
-            months=[str(m) for m in calc.phase(amount, profile, rules)],
-        )
-        for r, w, amount in zip(recipients, weights, amounts, strict=True)
-    ]
-    TargetAllocation.objects.bulk_create(new_rows)
-    versioned_update(
+    TargetAllocation.objects.bulk_create(preview.new_rows)
+    saved = versioned_update(
         instance=plan,
         version=version,
         values={"cascade_method": method, "cascade_level": level, "buffer_percent": buffer_percent},
         actor=actor,
-        extra_changes={"cascade": [_describe(old_rows), _describe(new_rows)]},
-        comment=f"Cascaded {total:,.2f} + {buffer:f}% buffer by {CascadeMethod(method).label.lower()}.",
+        extra_changes={"cascade": [_describe(preview.old_rows), _describe(preview.new_rows)]},
+        comment=f"Cascaded {preview.target:,.2f} + {preview.buffer_percent:f}% buffer by "
+        f"{CascadeMethod(method).label.lower()}.",
     )
-    return new_rows
+    rows = list(TargetAllocation.objects.filter(plan=plan))
+    undo = {
+        "plan": plan.pk,
+        "version": saved.version,
+        "grid": grid_state(rows),
+        "settings": before,
+        "rows": [_row_json(row) for row in preview.old_rows],
+    }
+    return Cascaded(preview.new_rows, undo)
+
+
+def _row_json(row: TargetAllocation) -> dict:
+    return {
+        "org_unit": row.org_unit_id,
+        "seller": row.seller_id,
+        "weight": str(row.weight),
+        "months": [str(m) for m in row.months],
+        "version": row.version,
+    }
+
+
+UNDO_STALE = (
+    "The grid or the plan changed since the cascade, so undoing it would overwrite that change: "
+    "nothing was undone."
+)
+
+
+@transaction.atomic
+def cascade_undo(*, actor: Actor, plan: Plan, undo: dict) -> list[TargetAllocation]:
+    """Put back the grid and cascade settings a cascade replaced (`Cascaded.undo`), exactly, as one
+    versioned write in the plan's history; refused (ChangedSince) if the plan or any row changed since."""
+    ensure_plan_editable(plan=plan, actor=actor)
+    current = Plan.objects.select_for_update().get(pk=plan.pk)
+    rows = list(TargetAllocation.objects.filter(plan=plan).select_related("org_unit", "seller"))
+    if undo.get("plan") != plan.pk or current.version != undo["version"] or grid_state(rows) != undo["grid"]:
+        raise ChangedSince(UNDO_STALE)
+    restored = [
+        TargetAllocation(
+            plan=plan,
+            org_unit_id=r["org_unit"],
+            seller_id=r["seller"],
+            weight=Decimal(r["weight"]),
+            months=r["months"],
+            version=r["version"],
+        )
+        for r in undo["rows"]
+    ]
+    _ensure_recipients_exist(restored)
+    TargetAllocation.objects.filter(plan=plan).delete()
+    TargetAllocation.objects.bulk_create(restored)
+    restored = list(TargetAllocation.objects.filter(plan=plan).select_related("org_unit", "seller"))
+    settings = undo["settings"]
+    buffer = settings["buffer_percent"]
+    versioned_update(
+        instance=current,
+        version=undo["version"],
+        values={
+            "cascade_method": settings["cascade_method"],
+            "cascade_level": settings["cascade_level"],
+            "buffer_percent": None if buffer is None else Decimal(buffer),
+        },
+        actor=actor,
+        extra_changes={"cascade": [_describe(rows), _describe(restored)]},
+        comment="Undid the cascade: the grid is back as it was before it.",
+    )
+    return restored
+
+
+def _ensure_recipients_exist(rows: list[TargetAllocation]) -> None:
+    units = {r.org_unit_id for r in rows if r.org_unit_id}
+    sellers = {r.seller_id for r in rows if r.seller_id}
+    if OrgUnit.objects.filter(pk__in=units).count() != len(units) or Seller.objects.filter(
+        pk__in=sellers
+    ).count() != len(sellers):
+        raise ValidationError("A unit or seller of the earlier grid no longer exists: nothing was undone.")
