@@ -12,6 +12,7 @@ from budgets.models import Budget, BudgetLine, Move, Spend
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
 from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
+from core.undo import ChangedSince, RowChange
 from orgs import permissions
 from planning.content import check_links, content_update
 from planning.grid import month_rows
@@ -288,7 +289,7 @@ def move_reverse(*, actor: Actor, move: Move, reason: str) -> Move:
 # --- Spend ---------------------------------------------------------------------------------------------
 
 
-def _ensure_spend_writer(actor: Actor, plan: Plan) -> None:
+def ensure_spend_writer(actor: Actor, plan: Plan) -> None:
     if not permissions.has_role(actor, plan.org_unit, permissions.EDIT_METRICS):
         raise PermissionDenied("Only the unit's sales leaders and sales ops record spend.")
 
@@ -296,7 +297,7 @@ def _ensure_spend_writer(actor: Actor, plan: Plan) -> None:
 @transaction.atomic
 def spend_set(*, actor: Actor, line: BudgetLine, months: list[Decimal]) -> list[Spend]:
     """Record a line's actual spend for fiscal months 1…12 (0 clears a month)."""
-    _ensure_spend_writer(actor, line.plan)
+    ensure_spend_writer(actor, line.plan)
     if len(months) != 12:
         raise ValidationError("Give 12 monthly amounts.")
     existing = {s.period: s for s in Spend.objects.select_for_update().filter(line=line)}
@@ -320,13 +321,94 @@ def spend_set(*, actor: Actor, line: BudgetLine, months: list[Decimal]) -> list[
 
 
 @transaction.atomic
+def spend_months_write(
+    *, actor: Actor, budget: Budget, values: dict[tuple[int, int], tuple[Decimal, int]]
+) -> int:
+    """Record spend for some months of some lines, {(line id, period): (amount, version seen)}, each only
+    if still at the version its editor saw (0: none recorded yet); StaleVersionError otherwise, and nothing
+    is written. Returns how many months changed."""
+    ensure_spend_writer(actor, budget.plan)
+    lines = {
+        line.pk: line for line in BudgetLine.objects.filter(budget=budget, pk__in={k[0] for k in values})
+    }
+    existing = {
+        (s.line_id, s.period): s
+        for s in Spend.objects.select_for_update().filter(line__in=list(lines.values())).order_by()
+    }
+    changed = 0
+    for (line_id, period), (amount, version) in sorted(values.items()):
+        row, amount = existing.get((line_id, period)), _money(amount)
+        if amount < 0:
+            raise ValidationError({"amount": f"Spend cannot be negative (month {period})."})
+        if (row.version if row else 0) != version:
+            raise StaleVersionError(
+                current_version=row.version if row else 0, label=f"Spend of {lines[line_id]}"
+            )
+        if row is None:
+            if amount:
+                versioned_create(
+                    model=Spend,
+                    values={"line": lines[line_id], "period": period, "amount": amount},
+                    actor=actor,
+                )
+                changed += 1
+        elif row.amount != amount:
+            versioned_update(instance=row, version=version, values={"amount": amount}, actor=actor)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
 def spend_import(*, actor: Actor, budget: Budget, rows: list[tuple[int, str, list[object]]]) -> int:
     """Overwrite monthly spend from (line, line name, 12 cells) rows, all or nothing; returns the number
-    of lines whose spend changed."""
-    _ensure_spend_writer(actor, budget.plan)
+    of lines whose spend changed. (The page asks first: spend_import_preview, then spend_rows_set with
+    what it confirmed.)"""
+    ensure_spend_writer(actor, budget.plan)
+    changes = [c for c in spend_import_preview(budget=budget, rows=rows) if c.changed]
+    return len(spend_rows_set(actor=actor, budget=budget, changes=changes))
+
+
+def spend_import_preview(*, budget: Budget, rows: list[tuple[int, str, list[object]]]) -> list[RowChange]:
+    """Each row of the file against the line it names: spend by month now and from the file, and the
+    spend rows read (GridImportError lists every bad row). Writes nothing."""
     lines = {line.name.lower(): line for line in BudgetLine.objects.filter(budget=budget)}
     parsed = month_rows(rows, lines, thing="line", unknown="not a line of this budget.")
-    changed = 0
-    for line, amounts in parsed:
-        changed += bool(spend_set(actor=actor, line=line, months=amounts))
-    return changed
+    state = _spend_state(Spend.objects.filter(line__budget=budget))
+    return [
+        RowChange(line.pk, line.name, state.get(line.pk, []), _months(state.get(line.pk, [])), tuple(amounts))
+        for line, amounts in parsed
+    ]
+
+
+def _spend_state(spend) -> dict[int, list[list]]:
+    """Each line's spend rows as [period, version, amount] (JSON types): what a later write checks."""
+    state: dict[int, list[list]] = {}
+    for row in spend.order_by("line", "period"):
+        state.setdefault(row.line_id, []).append([row.period, row.version, str(row.amount)])
+    return state
+
+
+def _months(state: list[list]) -> tuple[Decimal, ...]:
+    months = [ZERO] * 12
+    for period, _version, amount in state:
+        months[period - 1] = Decimal(amount)
+    return tuple(months)
+
+
+@transaction.atomic
+def spend_rows_set(*, actor: Actor, budget: Budget, changes: list[RowChange]) -> list[RowChange]:
+    """Write the changes' months as the lines' spend, each only if its spend is still as read: one line
+    changed since, or gone, and nothing changes (StaleVersionError). Returns the changes that undo it."""
+    ensure_spend_writer(actor, budget.plan)
+    lines = BudgetLine.objects.select_for_update().in_bulk([c.pk for c in changes])
+    undo = []
+    for change in changes:
+        line = lines.get(change.pk)
+        if line is None or line.budget_id != budget.pk:
+            raise ChangedSince(f"{change.name} is no longer a line of this budget.")
+        spend = Spend.objects.select_for_update().filter(line=line)
+        if _spend_state(spend).get(line.pk, []) != change.seen:
+            raise ChangedSince(f"{line.name}'s spend was changed since it was read.")
+        spend_set(actor=actor, line=line, months=list(change.after))
+        undo.append(change.undone(_spend_state(Spend.objects.filter(line=line)).get(line.pk, [])))
+    return undo

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core import tabular
 from core.services import Actor, versioned_update
+from core.undo import ChangedSince, RowChange
 from planning import calc
 from planning.cascade import ZERO, effective_buffer, target_total
 from planning.models import Plan, TargetAllocation
@@ -47,19 +48,41 @@ def grid_import(*, actor: Actor, plan: Plan, rows: list[tuple[int, str, list[str
     """Overwrite the grid's monthly amounts from (line, code, 12 cells) rows, all or nothing.
 
     Every row is checked before anything is written; one bad row and nothing changes.
-    Returns the number of rows whose amounts changed.
+    Returns the number of rows whose amounts changed. (The page asks first: grid_import_preview, then
+    grid_rows_set with what it confirmed.)
     """
     ensure_plan_editable(plan=plan, actor=actor)
+    changes = [c for c in grid_import_preview(plan=plan, rows=rows) if c.changed]
+    return len(grid_rows_set(actor=actor, plan=plan, changes=changes))
+
+
+def grid_import_preview(*, plan: Plan, rows: list[tuple[int, str, list[str]]]) -> list[RowChange]:
+    """Each row of the file against the grid row it names: months now and from the file, and the version
+    read (GridImportError lists every bad row). Writes nothing."""
     grid = {row.code.lower(): row for row in allocation_rows(plan)}
     parsed = month_rows(rows, grid, thing="code", unknown="not a row of this plan's grid.")
-    changed = 0
-    for row, months in parsed:
-        if row.month_amounts != months:
-            allocation_update(
-                actor=actor, allocation=row, version=row.version, months=months, weight=row.weight
-            )
-            changed += 1
-    return changed
+    return [
+        RowChange(row.pk, str(row.recipient), row.version, tuple(row.month_amounts), tuple(months))
+        for row, months in parsed
+    ]
+
+
+@transaction.atomic
+def grid_rows_set(*, actor: Actor, plan: Plan, changes: list[RowChange]) -> list[RowChange]:
+    """Write the changes' months over the grid rows they name, each only if still at the version read:
+    a stale row or one gone and nothing changes (StaleVersionError). Returns the changes that undo it."""
+    ensure_plan_editable(plan=plan, actor=actor)
+    rows = {row.pk: row for row in allocation_rows(plan)}
+    undo = []
+    for change in changes:
+        row = rows.get(change.pk)
+        if row is None:
+            raise ChangedSince(f"{change.name} is no longer a row of the grid.")
+        saved = allocation_update(
+            actor=actor, allocation=row, version=change.seen, months=list(change.after), weight=row.weight
+        )
+        undo.append(change.undone(saved.version))
+    return undo
 
 
 def month_rows(
