@@ -4,7 +4,7 @@ profile, cascades and bottom-up numbers in every state. Everything goes through 
 from decimal import Decimal
 
 from orgs.models import OrgUnit
-from planning import bottom_up, capacity, cascade, content, goals, seasonality, services
+from planning import bottom_up, capacity, cascade, content, goals, grid, seasonality, services
 from planning.models import (
     Initiative,
     LongTermGoal,
@@ -171,6 +171,17 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
             comment="" if state == "approved" else "Below the pipeline we see; revisit the Q3 ramp.",
         )
     _second_thoughts(plans["na-mid-market"], users["leader"])
+    _hand_edit(plans["na-mid-market"], users["leader"])
+
+
+def _hand_edit(plan: Plan, actor) -> None:
+    """The leader moves a fifth of one seller's first month to the year end by hand (the total stays):
+    re-running the cascade then asks first and flags that row as edited by hand."""
+    row = grid.allocation_rows(plan)[0]
+    months = row.month_amounts
+    moved = (months[0] / 5).quantize(Decimal("0.01"))
+    months[0], months[11] = months[0] - moved, months[11] + moved
+    grid.allocation_update(actor=actor, allocation=row, version=row.version, months=months, weight=row.weight)
 
 
 def _second_thoughts(plan: Plan, actor) -> None:
