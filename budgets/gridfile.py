@@ -13,8 +13,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def spend_file(
     plan: Plan, lines: list, rules: FiscalYearRules, fmt: str, *, currency: str | None = None
 ) -> tuple[bytes, str]:
-    """The file and its content type; an XLSX shows amounts in `currency` (the budget's; the company's
-    when None), a CSV keeps plain numbers."""
+    """The file and its content type; an XLSX names `currency` (the budget's; the company's when None)
+    and groups the amounts, a CSV keeps plain numbers."""
     data = [header(rules, plan.fiscal_year)]
     data += [[line.name, line.get_category_display(), *line.months, line.spent] for line in lines]
     if fmt == "csv":

@@ -329,20 +329,6 @@ def chart_money_text(
     ]
 
 
-# --- Spreadsheets ------------------------------------------------------------------------------------------
-
-
-def xlsx_money_format(*, currency: str | None = None, locale: str | None = None) -> str:
-    """An XLSX number format for amounts: grouped, to the cent, the currency where the locale writes it
-    ('"$"#,##0.00', '#,##0.00 "€"'). The cell keeps its number; the spreadsheet shows the grouping and
-    decimal marks of the reader's own settings."""
-    rules, code = _rules(locale), currency or company_display().currency
-    sign = SYMBOLS.get(code, code)
-    if rules.currency_after:
-        return f'#,##0.00 "{sign}"'
-    return f'"{sign}"#,##0.00' if code in SYMBOLS else f'"{sign} "#,##0.00'
-
-
 # --- Dates --------------------------------------------------------------------------------------------------
 
 

@@ -50,20 +50,25 @@ def to_csv(data: list[list[object]]) -> bytes:
 
 
 def to_xlsx(data: list[list[object]], title: str, *, currency: str | None = None) -> bytes:
-    """The amounts stay numbers, shown grouped with the currency (the company's unless `currency`, e.g.
-    a budget's, is given) and to the cent."""
-    amounts = formatting.xlsx_money_format(currency=currency)
+    """The amounts stay numbers, shown grouped and to the cent. Their currency (the company's unless
+    `currency`, e.g. a budget's, is given) is named in the Total heading and the sheet's name rather than
+    in each cell's format: a spreadsheet saving the sheet as CSV writes what the cells show, and an
+    import refuses a currency sign (core.tabular), so "$369,396.97" would not come back in."""
+    code = currency or formatting.company_display().currency
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = f"{title} ({code})"[:31]
     for line in data:
         sheet.append([v if isinstance(v, str) else float(v) for v in line])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, even when it starts like a formula: never evaluated
+    total = sheet.cell(row=1, column=sheet.max_column)
+    if total.value == "Total":  # not a column imports read
+        total.value = f"Total ({code})"
     for row in sheet.iter_rows(min_row=2, min_col=3):
         for cell in row:
-            cell.number_format = amounts
+            cell.number_format = "#,##0.00"
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 28
     sheet.freeze_panes = "C2"
