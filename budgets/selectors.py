@@ -13,17 +13,20 @@ ZERO = Decimal("0")
 
 
 def budget_lines_list(budget: Budget) -> list[BudgetLine]:
-    """The budget's lines with their monthly spend attached as `months` (fiscal periods 1…12)."""
+    """The budget's lines with their monthly spend attached as `months` (fiscal periods 1…12) and each
+    month's version as `month_versions`."""
     rows = list(
         BudgetLine.objects.filter(budget=budget).select_related(
             "objective", "initiative", "improvement_action"
         )
     )
     spend: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
-    for line_id, period, amount in Spend.objects.filter(line__budget=budget).values_list(
-        "line", "period", "amount"
+    versions: dict[int, list[int]] = defaultdict(lambda: [0] * 12)  # 0: no spend recorded that month yet
+    for line_id, period, amount, version in Spend.objects.filter(line__budget=budget).values_list(
+        "line", "period", "amount", "version"
     ):
         spend[line_id][period - 1] = amount
+        versions[line_id][period - 1] = version
     opening = dict(
         Move.objects.filter(budget=budget, kind=Move.Kind.OPENING, status=Move.Status.POSTED)
         .values_list("target")
@@ -32,6 +35,7 @@ def budget_lines_list(budget: Budget) -> list[BudgetLine]:
     for line in rows:
         line.opening = opening.get(line.pk, ZERO)
         line.months = spend[line.pk]
+        line.month_versions = versions[line.pk]
         line.spent = sum(line.months, ZERO)
         line.variance = line.amount - line.spent
         line.used = (line.spent / line.amount) if line.amount else None

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
@@ -15,13 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budgets import charts, forms, gridfile, selectors, services
 from budgets.hooks import LINES
 from budgets.models import Budget, BudgetLine, Move
-from core import editing
+from budgets.sheets import SpendSheet
+from core import editing, sheet, undo
 from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
-from planning.grid import GridImportError, read_amount
+from planning.grid import GridImportError
 from planning.models import PlanningSettings
+from planning.views import confirm
 from planning.views.plan import plan_context
 
 
@@ -67,7 +69,9 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "periods": FiscalCalendar.load().rules.periods(plan.fiscal_year),
         "category_chart": charts.by_category(selectors.budget_category_totals_get(rows)),
         "flow_chart": charts.flows(rows),
+        "spend_sheet": SpendSheet(budget, can_edit=context["can_record_spend"], lines=rows),
         "spend_total": sum((line.spent for line in rows), 0),
+        "spend_undo": _spend_undo_offer(request, plan, rows),
     }
     return render(request, "budgets/budget.html", context)
 
@@ -190,45 +194,13 @@ def move_reverse(request: HttpRequest, plan_id: int, move_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def spend_row(request: HttpRequest, plan_id: int, line_id: int) -> HttpResponse:
-    """Save one line's monthly spend (htmx: on every change of a cell)."""
+def spend_cells(request: HttpRequest, plan_id: int) -> JsonResponse:
+    """A batch of edits from the spend grid (core.sheet), applied whole."""
     plan, budget = _budget(request, plan_id)
-    line = get_object_or_404(BudgetLine, pk=line_id, budget=budget) if budget else None
-    if line is None:
-        raise Http404("No such line.")
-    outcome = editing.submit(
-        None, lambda: services.spend_set(actor=request.user, line=line, months=_typed_months(request))
-    )
-
-    def shown() -> HttpResponse:
-        row = next(r for r in selectors.budget_lines_list(budget) if r.pk == line.pk)
-        if not outcome.ok:
-            row.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
-        context = {"row": row, "row_error": outcome.message, "can_record_spend": True}
-        context = plan_context(request, plan, tab="budget") | context
-        return render(request, "budgets/partials/spend_row.html", context, status=outcome.status)
-
-    return editing.row(
-        request,
-        outcome,
-        shown=shown,
-        to=_tab(plan.pk, "spend"),
-        done=f"{line}: spend saved.",
-        failed=f"{line}: ",
-    )
-
-
-def _typed_months(request: HttpRequest) -> list[Decimal]:
-    """The 12 amounts typed in a row of the spend grid, each a plain number (core.tabular)."""
-    months, bad = [], []
-    for i in range(1, 13):
-        try:
-            months.append(read_amount(request.POST.get(f"m{i}", "")))
-        except ValueError as exc:
-            bad.append(f"month {i}: {exc}")
-    if bad:
-        raise ValidationError("; ".join(bad) + ".")
-    return months
+    if budget is None:
+        raise Http404("This plan has no budget yet.")
+    can_edit = permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS)
+    return sheet.respond(request, SpendSheet(budget, can_edit=can_edit))
 
 
 @login_required
@@ -250,6 +222,8 @@ def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Import spend from a file, all or nothing. Over spend already recorded it asks first (the shared
+    confirmation page, planning.views.confirm); either way the import can be undone."""
     plan, budget = _budget(request, plan_id)
     form = forms.SpendImportForm(request.POST, request.FILES)
     if budget is None or not form.is_valid():
@@ -263,12 +237,108 @@ def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan.fiscal_year,
             number_format=form.cleaned_data["number_format"],
         )
-        changed = services.spend_import(actor=request.user, budget=budget, rows=rows)
+        services.ensure_spend_writer(request.user, plan)
+        read = services.spend_import_preview(budget=budget, rows=rows)
     except GridImportError as exc:
         lines = "; ".join(f"row {e.line} ({e.code}): {e.message}" for e in exc.errors)
         messages.error(request, f"{upload.name} was not imported, nothing changed. {lines}")
+        return _back(plan.pk, "spend")
     except (ValidationError, InvalidTransitionError) as exc:
         messages.error(request, editing.error_text(exc))
+        return _back(plan.pk, "spend")
+    changes = [change for change in read if change.changed]
+    if not changes:
+        messages.info(
+            request, f"Spend imported: 0 line(s) changed. {upload.name} matches the spend recorded."
+        )
+        return _back(plan.pk, "spend")
+    if not undo.overwrites(changes):
+        return _spend_import_apply(request, plan, budget, upload.name, changes)
+    held = {"name": upload.name, "changes": undo.changes_json(changes), "unchanged": len(read) - len(changes)}
+    token = undo.hold(request, scope=_spend_scope(plan), data=held)
+    return confirm.import_confirm(
+        request,
+        plan,
+        tab="budget",
+        name=upload.name,
+        changes=changes,
+        unchanged=held["unchanged"],
+        token=token,
+        apply_url=reverse("budgets:spend-import-apply", args=[plan.pk]),
+        cancel_url=_tab(plan.pk, "spend"),
+        what="the recorded spend",
+    )
+
+
+def _spend_scope(plan) -> str:
+    return f"spend-import:{plan.pk}"
+
+
+@login_required
+@require_POST
+def spend_import_apply(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """ "Apply" on the import's confirmation: record what the file changes, if the spend is still as read."""
+    plan, budget = _budget(request, plan_id)
+    held = undo.take(request, scope=_spend_scope(plan), token=request.POST.get("token", ""))
+    if budget is None or held is None:
+        messages.error(request, confirm.NOT_WAITING)
+        return _back(plan.pk, "spend")
+    changes = undo.changes_from_json(held["changes"])
+    return _spend_import_apply(request, plan, budget, held["name"], changes)
+
+
+def _spend_import_apply(request: HttpRequest, plan, budget: Budget, name: str, changes) -> HttpResponse:
+    outcome = editing.submit(
+        None, lambda: services.spend_rows_set(actor=request.user, budget=budget, changes=changes)
+    )
+    if outcome.stale:
+        messages.error(
+            request,
+            f"The spend changed since {name} was read, so nothing was imported. "
+            "Import the file again to see what it would change now.",
+        )
+    elif outcome.ok:
+        undo.offer_undo(
+            request,
+            scope=_spend_scope(plan),
+            data={"name": name, "changes": undo.changes_json(outcome.saved)},
+            label=f"Undo the import of {name}",
+        )
+        messages.success(
+            request,
+            f"Spend imported: {len(changes)} line(s) changed. "
+            f"“Undo the import of {name}” puts the spend back as it was.",
+        )
     else:
-        messages.success(request, f"Spend imported: {changed} line(s) changed.")
+        messages.error(request, outcome.message)
     return _back(plan.pk, "spend")
+
+
+@login_required
+@require_POST
+def spend_import_undo(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Put back the spend the user's last import changed, if none of it changed since."""
+    plan, budget = _budget(request, plan_id)
+    point = undo.undo_take(request, scope=_spend_scope(plan))
+    if budget is None or point is None:
+        messages.error(request, "There is no spend import of yours to undo on this plan any more.")
+        return _back(plan.pk, "spend")
+    changes = undo.changes_from_json(point["data"]["changes"])
+    outcome = editing.submit(
+        None, lambda: services.spend_rows_set(actor=request.user, budget=budget, changes=changes)
+    )
+    name = point["data"]["name"]
+    if outcome.stale:
+        messages.error(request, f"The spend changed since {name} was imported, so nothing was undone.")
+    else:
+        editing.report(request, outcome, done=f"Import of {name} undone: {len(changes)} line(s) are back.")
+    return _back(plan.pk, "spend")
+
+
+def _spend_undo_offer(request: HttpRequest, plan, rows: list[BudgetLine]) -> dict | None:
+    """The user's last spend import on this plan while the lines still hold what it wrote (no query)."""
+    point = undo.undo_get(request, scope=_spend_scope(plan))
+    months = {row.pk: tuple(row.months) for row in rows}
+    if point and all(months.get(c.pk) == c.before for c in undo.changes_from_json(point["data"]["changes"])):
+        return point
+    return None

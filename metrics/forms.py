@@ -59,24 +59,6 @@ class ChurnPolicyForm(VersionedModelForm):
         ]
 
 
-class MonthsForm(forms.Form):
-    """Twelve monthly values (targets or actuals); blank months are left as they are."""
-
-    def __init__(self, *args, required: bool = True, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for i in range(1, 13):
-            self.fields[f"m{i}"] = NumberField(
-                max_digits=18, decimal_places=4, required=required, label=f"Month {i}"
-            )
-
-    @property
-    def months(self) -> list:
-        return [
-            self.cleaned_data.get(f"m{i}") if self.cleaned_data.get(f"m{i}") is not None else ""
-            for i in range(1, 13)
-        ]
-
-
 class PhaseForm(forms.Form):
     annual = NumberField(max_digits=18, decimal_places=4, label="Annual figure")
     seasonality = forms.ModelChoiceField(queryset=None, required=False, empty_label="Even spread")

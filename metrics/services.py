@@ -3,6 +3,7 @@
 File and API loads of actuals are in metrics.importer."""
 
 import datetime as dt
+import zlib
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from core import tabular
-from core.exceptions import InvalidTransitionError
+from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
 from core.services import Actor, audit_record, jsonable, versioned_create, versioned_update
 from metrics.models import KPI, Actual, ChurnPolicy, DataSource, KPITarget, TargetAdjustment
@@ -182,6 +183,86 @@ def actuals_months_set(*, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year
         if not created and row.value != value:
             Actual.objects.filter(pk=row.pk).update(value=value, source=Actual.Source.MANUAL)
         changed += created or row.value != value
+    return changed
+
+
+def actual_fingerprint(row: Actual | None) -> int:
+    """What stands for a manual actual's version (Actual rows carry none): 0 when there is none, otherwise
+    a checksum of its value, so an edit based on a value someone has since changed is refused."""
+    return 0 if row is None else zlib.crc32(f"{row.value.normalize():f}".encode()) or 1
+
+
+@transaction.atomic
+def target_months_write(
+    *, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year: int, values: dict[int, tuple[Decimal, int]]
+) -> int:
+    """Set some of a unit's monthly targets for a KPI, {period: (value, version seen)}, each only if it is
+    still at the version its editor saw (0: none yet); StaleVersionError otherwise, and nothing is written.
+    Returns how many changed."""
+    _ensure_metrics_writer(actor, org_unit)
+    existing = {
+        t.period: t
+        for t in KPITarget.objects.select_for_update()
+        .filter(kpi=kpi, fiscal_year=fiscal_year, org_unit=org_unit, seller=None)
+        .order_by()
+    }
+    changed = 0
+    for period, (raw, version) in sorted(values.items()):
+        value, row = _value(raw, f"m{period}"), existing.get(period)
+        if (row.version if row else 0) != version:
+            raise StaleVersionError(
+                current_version=row.version if row else 0, label=f"{kpi} target P{period}"
+            )
+        if row is None:
+            values_ = {"kpi": kpi, "org_unit": org_unit, "seller": None, "fiscal_year": fiscal_year}
+            versioned_create(
+                model=KPITarget, values={**values_, "period": period, "value": value}, actor=actor
+            )
+            changed += 1
+        elif row.value != value:
+            versioned_update(instance=row, version=version, values={"value": value}, actor=actor)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def actual_months_write(
+    *, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year: int, values: dict[int, tuple[Decimal, int]]
+) -> int:
+    """Manual entry of a unit's own actuals, dated each fiscal month's first day: {period: (value,
+    fingerprint seen)}; a month someone changed since is refused (StaleVersionError), nothing written."""
+    _ensure_metrics_writer(actor, org_unit)
+    if kpi.aggregation == KPI.Aggregation.RATIO:
+        raise ValidationError(f"{kpi} is a ratio: enter its numerator and denominator instead.")
+    periods = {p.period: p for p in FiscalCalendar.load().rules.periods(fiscal_year)}
+    dates = [periods[p].start for p in values]
+    existing = {
+        a.date: a
+        for a in Actual.objects.select_for_update().filter(
+            kpi=kpi, org_unit=org_unit, seller=None, date__in=dates
+        )
+    }
+    changed = 0
+    for period, (raw, seen) in sorted(values.items()):
+        value, row = _value(raw, f"m{period}"), existing.get(periods[period].start)
+        if actual_fingerprint(row) != seen:
+            raise StaleVersionError(current_version=actual_fingerprint(row), label=f"{kpi} actual P{period}")
+        if row is not None and row.value == value:
+            continue
+        before = None if row is None else row.value
+        if row is None:
+            row = Actual.objects.create(
+                kpi=kpi, org_unit=org_unit, seller=None, date=periods[period].start, value=value
+            )
+        else:
+            Actual.objects.filter(pk=row.pk).update(value=value, source=Actual.Source.MANUAL)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATED,
+            instance=kpi,
+            changes={f"{org_unit} actual P{period} FY{fiscal_year}": [jsonable(before), jsonable(value)]},
+        )
+        changed += 1
     return changed
 
 

@@ -9,17 +9,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import editing
+from core import editing, sheet
 from core.queue import QueueUnavailable
 from metrics import engine, forms, importer, qbr, selectors, services, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from metrics.sheets import KPISheet
 from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
@@ -253,17 +254,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         ),
     }
     if chosen:
-        targets = dict(
-            KPITarget.objects.filter(
-                kpi=chosen, org_unit=plan.org_unit, seller=None, fiscal_year=plan.fiscal_year
-            ).values_list("period", "value")
-        )
-        context["target_months"] = [targets.get(p.period, "") for p in context["periods"]]
-        context["actual_months"] = []
-        if chosen.aggregation != KPI.Aggregation.RATIO:
-            monthly = engine.fiscal_months(plan.fiscal_year)
-            found = engine.evaluate(kpis=[chosen], windows=monthly, units=[plan.org_unit], today=today)
-            context["actual_months"] = [found.get(chosen, m, unit=plan.org_unit).actual for m in monthly]
+        context["kpi_sheet"] = KPISheet(plan, chosen, can_edit=context["can_metrics"], today=today)
     return render(request, "metrics/plan.html", context)
 
 
@@ -284,25 +275,15 @@ def plan_targets(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpRespons
         "seller": None,
         "fiscal_year": plan.fiscal_year,
     }
-    if request.POST.get("mode") == "phase":
-        profiles = SeasonalityProfile.objects.filter(
-            org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id]
-        )
-        form = forms.PhaseForm(request.POST, profiles=profiles)
-        outcome = editing.submit(
-            form,
-            lambda: services.targets_phase(
-                **subject, annual=form.cleaned_data["annual"], profile=form.cleaned_data["seasonality"]
-            ),
-            invalid=lambda form: editing.form_text(form, labels=None),
-        )
-    else:
-        form = forms.MonthsForm(request.POST)
-        outcome = editing.submit(
-            form,
-            lambda: services.targets_set(**subject, months=form.months),
-            invalid=lambda form: editing.form_text(form, labels=": "),
-        )
+    profiles = SeasonalityProfile.objects.filter(org_unit__in=[*plan.org_unit.ancestor_ids, plan.org_unit_id])
+    form = forms.PhaseForm(request.POST, profiles=profiles)
+    outcome = editing.submit(
+        form,
+        lambda: services.targets_phase(
+            **subject, annual=form.cleaned_data["annual"], profile=form.cleaned_data["seasonality"]
+        ),
+        invalid=lambda form: editing.form_text(form, labels=None),
+    )
     done = lambda changed: f"{kpi}: {changed} monthly target(s) changed."  # noqa: E731
     return editing.action(
         request, outcome, done=done, to=_tab(plan.pk, "targets", kpi), failed="Targets not saved: "
@@ -311,25 +292,12 @@ def plan_targets(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def plan_actuals(request: HttpRequest, plan_id: int, kpi_id: int) -> HttpResponse:
+def kpi_cells(request: HttpRequest, plan_id: int, kpi_id: int) -> JsonResponse:
+    """A batch of edits from the plan's KPI grid (core.sheet): targets and manual actuals, applied whole."""
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     kpi = get_object_or_404(KPI, pk=kpi_id)
-    form = forms.MonthsForm(request.POST, required=False)
-    outcome = editing.submit(
-        form,
-        lambda: services.actuals_months_set(
-            actor=request.user,
-            kpi=kpi,
-            org_unit=plan.org_unit,
-            fiscal_year=plan.fiscal_year,
-            months=form.months,
-        ),
-        invalid=lambda form: editing.form_text(form, labels=": "),
-    )
-    done = lambda changed: f"{kpi}: {changed} monthly actual(s) changed."  # noqa: E731
-    return editing.action(
-        request, outcome, done=done, to=_tab(plan.pk, "targets", kpi), failed="Actuals not saved: "
-    )
+    can_edit = permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS)
+    return sheet.respond(request, KPISheet(plan, kpi, can_edit=can_edit, today=timezone.localdate()))
 
 
 @login_required

@@ -179,22 +179,6 @@ class PhasingForm(forms.Form):
         )
 
 
-class AllocationRowForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    weight = NumberField(min_value=0, max_digits=18, decimal_places=4)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for i in range(1, 13):
-            self.fields[f"m{i}"] = NumberField(
-                min_value=0, max_digits=16, decimal_places=2, label=f"Month {i}"
-            )
-
-    @property
-    def months(self) -> list:
-        return [self.cleaned_data[f"m{i}"] for i in range(1, 13)]
-
-
 class GridImportForm(forms.Form):
     file = forms.FileField(label="Grid file (.xlsx or .csv)")
     number_format = format_fields(dates=False)["number_format"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import content, plan, settings, targets
+from planning.views import confirm, content, plan, settings, sheets, targets
 
 app_name = "planning"
 
@@ -24,11 +24,13 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/targets/", targets.targets_page, name="targets"),
     path("plans/<int:plan_id>/targets/cascade/", targets.cascade, name="cascade"),
+    path("plans/<int:plan_id>/targets/cascade/undo/", confirm.cascade_undo, name="cascade-undo"),
     path("plans/<int:plan_id>/targets/phasing/", targets.phasing, name="phasing"),
-    path("plans/<int:plan_id>/targets/grid/<int:pk>/", targets.allocation_row, name="grid-row"),
-    path("plans/<int:plan_id>/targets/grid/totals/", targets.grid_totals, name="grid-totals"),
+    path("plans/<int:plan_id>/targets/grid/cells/", sheets.grid_cells, name="grid-cells"),
     path("plans/<int:plan_id>/targets/grid.<slug:fmt>", targets.grid_export, name="grid-export"),
     path("plans/<int:plan_id>/targets/import/", targets.grid_import, name="grid-import"),
+    path("plans/<int:plan_id>/targets/import/apply/", confirm.grid_import_apply, name="grid-import-apply"),
+    path("plans/<int:plan_id>/targets/import/undo/", confirm.grid_import_undo, name="grid-import-undo"),
     path("plans/<int:plan_id>/targets/bottom-up/<slug:action>/", targets.submission, name="submission"),
     path(
         "plans/<int:plan_id>/targets/bottom-up/decide/<int:child_plan_id>/",

@@ -129,3 +129,10 @@ def catalogues(db):
         importlib.import_module("capabilities.migrations.0002_default_catalogue").seed(apps, None)
     if not KPI.objects.exists():
         importlib.import_module("metrics.migrations.0002_default_kpis").seed(apps, None)
+
+
+def sheet_post(client, url: str, edits: list[dict], **extra):
+    """Post a batch of grid edits as the grid component does (core.sheet): JSON {"edits": [...]}."""
+    import json
+
+    return client.post(url, json.dumps({"edits": edits}), content_type="application/json", **extra)

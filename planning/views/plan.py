@@ -29,9 +29,13 @@ def plan_context(request: HttpRequest, plan: Plan, *, tab: str) -> dict:
         "fy_start": start,
         "fy_end": end,
         "transitions": services.available_transitions(plan=plan, user=request.user),
-        "can_edit": plan.is_editable
-        and permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN),
+        "can_edit": can_edit(request, plan),
     }
+
+
+def can_edit(request: HttpRequest, plan: Plan) -> bool:
+    """Whether the signed-in user edits this plan's content now (a draft, and one of its sales leaders)."""
+    return plan.is_editable and permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN)
 
 
 @login_required

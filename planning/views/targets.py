@@ -18,8 +18,10 @@ from planning import cascade as target_cascade
 from planning import grid as target_grid
 from planning import traceability as trace
 from planning.kinds import KINDS
-from planning.models import Plan, PlanningSettings, TargetSubmission
-from planning.views.plan import plan_context
+from planning.models import Plan, PlanningSettings, TargetAllocation, TargetSubmission
+from planning.sheets import CascadeSheet
+from planning.views import confirm
+from planning.views.plan import can_edit, plan_context
 
 
 def targets_context(request: HttpRequest, plan: Plan) -> dict:
@@ -63,6 +65,8 @@ def targets_context(request: HttpRequest, plan: Plan) -> dict:
         "capacity_total": cap_total,
         "import_form": forms.GridImportForm(),
         "orphans": list(trace.orphan_targets(plan)),
+        "undo": confirm.undo_offers(request, plan, grid.rows),
+        "cascade_sheet": CascadeSheet(plan, can_edit=can_edit(request, plan), grid=grid),
     }
 
 
@@ -85,21 +89,29 @@ def _back_to_targets(plan: Plan, anchor: str = "") -> HttpResponse:
 @login_required
 @require_POST
 def cascade(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Run the cascade. Over a grid that has rows it asks first: a post without `confirm=1` writes nothing
+    and shows what would change (planning.views.confirm), whose "Replace the grid" posts again with it."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = forms.CascadeForm(request.POST)
+    confirmed = request.POST.get("confirm") == "1"
+    if form.is_valid() and not confirmed and TargetAllocation.objects.filter(plan=plan).exists():
+        return confirm.cascade_confirm(request, plan, form)
     outcome = editing.submit(
         form,
-        lambda: target_cascade.cascade_run(
+        lambda: target_cascade.cascade_replace(
             actor=request.user,
             plan=plan,
             version=form.cleaned_data["version"],
             method=form.cleaned_data["cascade_method"],
             level=form.cleaned_data["cascade_level"],
             buffer_percent=form.cleaned_data["buffer_percent"],
+            grid_seen=request.POST.get("grid", "") if confirmed else None,
         ),
         invalid=lambda form: "Check the cascade settings: " + editing.form_text(form, sep="; "),
     )
-    done = lambda rows: f"Target cascaded over {len(rows)} rows."  # noqa: E731
+    if outcome.stale and confirmed:  # the grid or the plan moved since the confirmation: ask again
+        return confirm.cascade_confirm(request, plan, form, changed=True)
+    done = lambda cascaded: confirm.cascade_done(request, plan, cascaded)  # noqa: E731
     return editing.action(request, outcome, done=done, to=_targets_url(plan, "cascade"))
 
 
@@ -115,58 +127,6 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
     done = "Phasing profile saved. Re-run the cascade to re-phase the grid."
     return editing.action(request, outcome, done=done, to=_targets_url(plan, "phasing"))
-
-
-@login_required
-@require_POST
-def allocation_row(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
-    """Save one row of the cascade grid (htmx: on every change of a cell)."""
-    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    rows = {r.pk: r for r in target_grid.allocation_rows(plan)}
-    row = rows.get(pk)
-    if row is None:
-        raise Http404("No such row in this plan's grid.")
-    form = forms.AllocationRowForm(request.POST)
-    outcome = editing.submit(
-        form,
-        lambda: target_grid.allocation_update(
-            actor=request.user,
-            allocation=row,
-            version=form.cleaned_data["version"],
-            months=form.months,
-            weight=form.cleaned_data["weight"],
-        ),
-        invalid=lambda form: editing.form_text(form, sep="; "),
-        refused=409,  # the grid refuses a row it cannot take as a conflict: reload the grid
-    )
-
-    def shown() -> HttpResponse:
-        shown = next(r for r in target_grid.allocation_rows(plan) if r.pk == pk)
-        if not outcome.ok:
-            shown.posted = [request.POST.get(f"m{i}", "") for i in range(1, 13)]
-            shown.posted_weight = request.POST.get("weight", "")
-        context = {"row": shown, "row_error": outcome.message, "error_row": pk}
-        context = plan_context(request, plan, tab="alignment") | context
-        return render(request, "planning/partials/grid_row.html", context, status=outcome.status)
-
-    return editing.row(
-        request,
-        outcome,
-        shown=shown,
-        to=_targets_url(plan, "cascade"),
-        done=f"{row.recipient}: saved.",
-        failed=f"{row.recipient}: ",
-        trigger="grid-changed",
-    )
-
-
-@login_required
-@require_GET
-def grid_totals(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The grid's footer: month totals and how the rows compare with target × (1 + buffer)."""
-    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = plan_context(request, plan, tab="alignment") | {"grid": target_grid.grid(plan)}
-    return render(request, "planning/partials/grid_totals.html", context)
 
 
 @login_required
@@ -192,6 +152,8 @@ def grid_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Import the grid from a file, all or nothing. Over values already in the grid it asks first
+    (planning.views.confirm); either way the import can be undone."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = forms.GridImportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -199,13 +161,14 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         return _back_to_targets(plan, "cascade")
     rules = FiscalCalendar.load().rules
     try:
+        services.ensure_plan_editable(plan=plan, actor=request.user)
         rows = gridfile.read_rows(
             form.cleaned_data["file"],
             rules,
             plan.fiscal_year,
             number_format=form.cleaned_data["number_format"],
         )
-        changed = target_grid.grid_import(actor=request.user, plan=plan, rows=rows)
+        read = target_grid.grid_import_preview(plan=plan, rows=rows)
     except target_grid.GridImportError as exc:
         context = plan_context(request, plan, tab="alignment") | targets_context(request, plan)
         context["import_errors"] = exc.errors
@@ -213,9 +176,10 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         return render(request, "planning/targets.html", context, status=400)
     except (ValidationError, InvalidTransitionError) as exc:
         messages.error(request, editing.error_text(exc))
-    else:
-        messages.success(request, f"Imported: {changed} row(s) changed, {len(rows) - changed} unchanged.")
-    return _back_to_targets(plan, "cascade")
+        return _back_to_targets(plan, "cascade")
+    changes = [change for change in read if change.changed]
+    name = form.cleaned_data["file"].name
+    return confirm.grid_import_ask_or_apply(request, plan, name, changes, len(read) - len(changes))
 
 
 @login_required

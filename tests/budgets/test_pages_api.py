@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from budgets import services
 from budgets.models import Budget, BudgetLine, Move
-from tests.conftest import api_as
+from tests.conftest import api_as, sheet_post
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -66,7 +66,7 @@ def test_a_move_in_the_dialog_posts_or_shows_the_error_beside_the_field(client, 
     programs.refresh_from_db()
     assert programs.amount == D("75000")
     page = client.get(reverse("budgets:plan", args=[plan.pk])).content.decode()
-    assert "Fund growth" in page and "$25,000.00" in page and "Posted" in page
+    assert "Fund growth" in page and "$25,000" in page and "Posted" in page
 
 
 def test_the_executive_approves_a_pending_move_in_the_page(client, budget, plan, people):
@@ -83,14 +83,21 @@ def test_the_executive_approves_a_pending_move_in_the_page(client, budget, plan,
     assert BudgetLine.objects.get(name="Programs").amount == D("130000")
 
 
-def test_spend_row_saves_in_place_and_refuses_a_negative_month(client, budget, plan, people):
+def test_spend_cells_save_in_place_and_a_negative_month_changes_nothing(client, budget, plan, people):
     client.force_login(people.ops)  # sales ops record spend too
     line = BudgetLine.objects.get(name="Headcount")
-    months = {f"m{i}": "1000" for i in range(1, 13)}
-    ok = client.post(reverse("budgets:spend", args=[plan.pk, line.pk]), months, **HTMX)
-    assert ok.status_code == 200 and "$12,000.00" in ok.content.decode()
-    bad = client.post(reverse("budgets:spend", args=[plan.pk, line.pk]), months | {"m3": "-5"}, **HTMX)
-    assert bad.status_code == 422 and "at most 2 decimals" in bad.content.decode()
+    url = reverse("budgets:spend-cells", args=[plan.pk])
+    edits = [{"row": str(line.pk), "col": f"m{i}", "value": "1,000", "version": 0} for i in range(1, 13)]
+    ok = sheet_post(client, url, edits)
+    assert ok.status_code == 200
+    row = ok.json()["rows"][str(line.pk)]
+    assert row["spent"]["text"] == "12,000" and row["spent"]["title"] == "$12,000.00"
+    assert row["m3"]["version"] == 1
+    bad = sheet_post(client, url, [{"row": str(line.pk), "col": "m3", "value": "-5", "version": 1}])
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["message"].endswith("enter 0 or more, not -5.")
+    stale = sheet_post(client, url, [{"row": str(line.pk), "col": "m3", "value": "5", "version": 0}])
+    assert stale.status_code == 409 and "Someone changed this month" in stale.json()["message"]
     assert sum(s.amount for s in line.spend.all()) == D("12000")
 
 

@@ -13,6 +13,7 @@ from budgets import services
 from budgets.models import BudgetLine, Spend
 from orgs.models import FiscalCalendar
 from planning import gridfile
+from tests.conftest import sheet_post
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -95,13 +96,21 @@ def test_a_declared_number_format_loads_the_same_values_as_the_plain_one(client,
     assert totals == [[(1, D("1234.56")), (2, D("1000.00"))]] * 3
 
 
-def test_a_typed_grid_cell_is_a_plain_number(client, budget, plan, people):
+def test_a_typed_grid_cell_is_read_as_the_users_locale_writes_numbers(client, budget, plan, people):
     client.force_login(people.leader)
     line = BudgetLine.objects.get(name="Events")
-    months = {f"m{i}": "0" for i in range(1, 13)}
-    bad = client.post(reverse("budgets:spend", args=[plan.pk, line.pk]), months | {"m2": "1,000"}, **HTMX)
+    url = reverse("budgets:spend-cells", args=[plan.pk])
+
+    def cell(value, version=0, **extra):
+        return sheet_post(
+            client, url, [{"row": str(line.pk), "col": "m2", "value": value, "version": version}], **extra
+        )
+
+    bad = cell("1.000,50")  # a German amount typed on an English (US) page: never read as 1.0005
     assert bad.status_code == 422
-    assert "month 2: &#x27;1,000&#x27; is not a number like 1234.50" in bad.content.decode()
-    assert spent() == 0  # not 1000 (the comma is not dropped)
-    ok = client.post(reverse("budgets:spend", args=[plan.pk, line.pk]), months | {"m2": "1000.50"}, **HTMX)
-    assert ok.status_code == 200 and spent() == D("1000.50")
+    assert "'1.000,50'" in bad.json()["errors"][0]["message"] and "Feb" in bad.json()["errors"][0]["message"]
+    assert spent() == 0
+    assert cell("1,000.50").status_code == 200 and spent() == D("1000.50")
+    german = cell("2.000,25", version=1, HTTP_ACCEPT_LANGUAGE="de-DE")
+    assert german.status_code == 200 and spent() == D("2000.25")
+    assert german.json()["rows"][str(line.pk)]["m2"]["exact"] == "2.000,25"

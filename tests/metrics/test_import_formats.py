@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from metrics import forms, importer, services
 from metrics.models import KPI, Actual, ImportBatch
+from planning.models import SeasonalityProfile
 from tests.conftest import api_as
 
 HEADER = "kpi,unit,date,value\n"
@@ -360,11 +361,13 @@ def test_the_schema_documents_the_declared_formats(client):
 
 
 def test_numbers_typed_into_forms_are_plain_numbers(org, people):
-    months = {f"m{i}": "0" for i in range(1, 13)}
-    form = forms.MonthsForm(data=months | {"m3": "1,000"})
+    profiles = SeasonalityProfile.objects.none()
+    form = forms.PhaseForm(data={"annual": "1,000"}, profiles=profiles)
     assert not form.is_valid()
-    assert form.errors["m3"] == ["'1,000' is not a number like 1234.50: ',' is not allowed in this format"]
-    assert forms.MonthsForm(data=months | {"m3": "1000.5"}).is_valid()
+    assert form.errors["annual"] == [
+        "'1,000' is not a number like 1234.50: ',' is not allowed in this format"
+    ]
+    assert forms.PhaseForm(data={"annual": "1000.5"}, profiles=profiles).is_valid()
     kpi = KPI.objects.get(code="leads")
     with pytest.raises(services.ValidationError, match="'1,000' is not a number like 1234.50"):
         services.targets_set(
