@@ -372,7 +372,9 @@ def spend_import_preview(*, budget: Budget, rows: list[tuple[int, str, list[obje
     """Each row of the file against the line it names: spend by month now and from the file, and the
     spend rows read (GridImportError lists every bad row). Writes nothing."""
     lines = {line.name.lower(): line for line in BudgetLine.objects.filter(budget=budget)}
-    parsed = month_rows(rows, lines, thing="line", unknown="not a line of this budget.")
+    parsed = month_rows(
+        rows, lines, thing="line", unknown="not a line of this budget.", fiscal_year=budget.plan.fiscal_year
+    )
     state = _spend_state(Spend.objects.filter(line__budget=budget))
     return [
         RowChange(line.pk, line.name, state.get(line.pk, []), _months(state.get(line.pk, [])), tuple(amounts))

@@ -16,7 +16,7 @@ from budgets import charts, forms, gridfile, selectors, services
 from budgets.hooks import LINES
 from budgets.models import Budget, BudgetLine, Move
 from budgets.sheets import SpendSheet
-from core import editing, sheet, undo
+from core import editing, formatting, sheet, undo
 from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -52,7 +52,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "spend_import_form": forms.SpendImportForm(auto_id="spend-%s"),
     }
     if budget is None:
-        context["budget_form"] = forms.BudgetForm(initial={"currency": "USD"})
+        context["budget_form"] = forms.BudgetForm(initial={"currency": formatting.company_display().currency})
         return render(request, "budgets/budget.html", context)
     rows = selectors.budget_lines_list(budget)
     report = selectors.budget_report_get(budget, rows)
@@ -67,8 +67,10 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "move_form": forms.MoveForm(budget=budget),
         "budget_form": forms.BudgetForm(instance=budget, initial={"version": budget.version}),
         "periods": FiscalCalendar.load().rules.periods(plan.fiscal_year),
-        "category_chart": charts.by_category(selectors.budget_category_totals_get(rows)),
-        "flow_chart": charts.flows(rows),
+        "category_chart": charts.by_category(
+            selectors.budget_category_totals_get(rows), currency=budget.currency
+        ),
+        "flow_chart": charts.flows(rows, currency=budget.currency),
         "spend_sheet": SpendSheet(budget, can_edit=context["can_record_spend"], lines=rows),
         "spend_total": sum((line.spent for line in rows), 0),
         "spend_undo": _spend_undo_offer(request, plan, rows),
@@ -210,7 +212,7 @@ def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     if budget is None or fmt not in ("csv", "xlsx"):
         raise Http404("Nothing to export.")
     body, content_type = gridfile.spend_file(
-        plan, selectors.budget_lines_list(budget), FiscalCalendar.load().rules, fmt
+        plan, selectors.budget_lines_list(budget), FiscalCalendar.load().rules, fmt, currency=budget.currency
     )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (

@@ -42,8 +42,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import formats, translation
-from django.utils.dateparse import parse_date
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
 
 from core import tabular
 
@@ -352,6 +352,18 @@ def day(date: object, locale: str | None = None) -> str:
 def month_label(date: object, locale: str | None = None) -> str:
     """'Apr 2027' (en-US) / 'April 2027' (de-DE): a fiscal month's column heading."""
     return _date_text(date, _rules(locale), "month")
+
+
+def moment(value: object, locale: str | None = None) -> str:
+    """'1 Dec 2026, 14:05' (en-US) / '1. Dez. 2026, 14:05' (de-DE), in the site's time zone."""
+    if value is None or value == "":
+        return NOTHING
+    if isinstance(value, str):
+        value = parse_datetime(value) or value
+    if not isinstance(value, dt.datetime):
+        return day(value, locale)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{day(local.date(), locale)}, {local:%H:%M}"
 
 
 def _date_text(value: object, rules: LocaleRules, which: str) -> str:

@@ -10,7 +10,9 @@ from django.db import transaction
 
 from core import tabular
 from core.services import Actor, versioned_update
+from core.sheet import month_columns
 from core.undo import ChangedSince, RowChange
+from orgs.models import FiscalCalendar
 from planning import calc
 from planning.cascade import ZERO, effective_buffer, target_total
 from planning.models import Plan, TargetAllocation
@@ -60,7 +62,9 @@ def grid_import_preview(*, plan: Plan, rows: list[tuple[int, str, list[str]]]) -
     """Each row of the file against the grid row it names: months now and from the file, and the version
     read (GridImportError lists every bad row). Writes nothing."""
     grid = {row.code.lower(): row for row in allocation_rows(plan)}
-    parsed = month_rows(rows, grid, thing="code", unknown="not a row of this plan's grid.")
+    parsed = month_rows(
+        rows, grid, thing="code", unknown="not a row of this plan's grid.", fiscal_year=plan.fiscal_year
+    )
     return [
         RowChange(row.pk, str(row.recipient), row.version, tuple(row.month_amounts), tuple(months))
         for row, months in parsed
@@ -86,10 +90,17 @@ def grid_rows_set(*, actor: Actor, plan: Plan, changes: list[RowChange]) -> list
 
 
 def month_rows(
-    rows: list[tuple[int, str, list[object]]], known: dict[str, T], *, thing: str, unknown: str
+    rows: list[tuple[int, str, list[object]]],
+    known: dict[str, T],
+    *,
+    thing: str,
+    unknown: str,
+    fiscal_year: int,
 ) -> list[tuple[T, list[Decimal]]]:
     """(line, key, 12 cells) rows of a grid file matched to `known` by key (case aside) and read as twelve
-    amounts, all or nothing: GridImportError lists every bad row with its line, key and cells."""
+    amounts, all or nothing: GridImportError lists every bad row with its line, key and cells, each bad
+    cell named by its fiscal month and column ("Mar 2028 · P3 (column 5)")."""
+    months_named = [c.long for c in month_columns(FiscalCalendar.load().rules.periods(fiscal_year))]
     errors: list[GridRowError] = []
     seen: set[str] = set()
     parsed: list[tuple[T, list[Decimal]]] = []
@@ -110,7 +121,8 @@ def month_rows(
             try:
                 months.append(read_amount(cell))
             except ValueError as exc:
-                bad.append(f"month {index} (column {index + 2}): {exc}")
+                name = months_named[index - 1] if index <= 12 else f"month {index}"
+                bad.append(f"{name} (column {index + 2}): {exc}")
         if len(cells) != 12:
             bad.append(f"expected 12 monthly amounts, found {len(cells)}")
         if bad:

@@ -82,6 +82,12 @@ def day(value: object) -> str:
 
 
 @register.filter
+def moment(value: object) -> str:
+    """'1 Dec 2026, 14:05' ('1. Dez. 2026, 14:05' in de-DE), in the site's time zone."""
+    return formatting.moment(value)
+
+
+@register.filter
 def month_label(value: object) -> str:
     """'Apr 2027' ('April 2027' in de-DE)."""
     return formatting.month_label(value)

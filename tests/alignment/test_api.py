@@ -107,7 +107,7 @@ def test_cascade_grid_phasing_capacity_and_traceability_endpoints(org, people, r
         {
             "row": 3,
             "code": "team-a2",
-            "message": "month 2 (column 4): 'oops' is not a number like 1234.50: "
+            "message": "Feb 2028 · P2 (column 4): 'oops' is not a number like 1234.50: "
             "expected an optional minus, digits and '.' before the decimals.",
         }
     ]

@@ -161,7 +161,7 @@ def test_an_import_with_one_bad_row_changes_nothing_and_names_the_row(region_pla
     with pytest.raises(target_grid.GridImportError) as caught:
         target_grid.grid_import(actor=region_lead, plan=region_plan, rows=rows)
     assert [(e.line, e.code) for e in caught.value.errors] == [(3, "team-a2")]
-    assert "month 12 (column 14): '-5' is not an amount of 0 or more" in caught.value.errors[0].message
+    assert "Dec 2028 · P12 (column 14): '-5' is not an amount of 0 or more" in caught.value.errors[0].message
     after = {r.pk: (r.months, r.version) for r in TargetAllocation.objects.filter(plan=region_plan)}
     assert after == before
 

@@ -71,16 +71,16 @@ def refused_file(plan, upload) -> str:
 def test_a_thousands_separator_under_the_plain_format_is_refused_with_row_column_and_text(grid, region_lead):
     message = refused_row(grid, region_lead, csv_upload(grid, ["1,000.50"] * 12))
     assert message.startswith(
-        "row 2 (team-a1): month 1 (column 3): '1,000.50' is not a number like 1234.50: "
+        "row 2 (team-a1): Jan 2028 · P1 (column 3): '1,000.50' is not a number like 1234.50: "
         "',' is not allowed in this format (declare the number format 1,234.50 if the file uses it)"
     )
 
 
 def test_a_quoted_decimal_comma_and_a_dot_thousands_number_are_refused(grid, region_lead):
     message = refused_row(grid, region_lead, csv_upload(grid, ["369396,97"] + ["0"] * 11))
-    assert "month 1 (column 3): '369396,97' is not a number like 1234.50" in message
+    assert "Jan 2028 · P1 (column 3): '369396,97' is not a number like 1234.50" in message
     message = refused_row(grid, region_lead, csv_upload(grid, ["0"] * 11 + ["204.000,00"]))
-    assert "month 12 (column 14): '204.000,00' is not a number like 1234.50" in message
+    assert "Dec 2028 · P12 (column 14): '204.000,00' is not a number like 1234.50" in message
 
 
 def test_an_unquoted_decimal_comma_gives_a_row_more_cells_than_the_header(grid, region_lead):
@@ -95,8 +95,8 @@ def test_an_unquoted_decimal_comma_gives_a_row_more_cells_than_the_header(grid, 
 
 def test_currency_and_percent_signs_are_refused(grid, region_lead):
     message = refused_row(grid, region_lead, csv_upload(grid, ["$1000"] + ["5%"] + ["0"] * 10))
-    assert "month 1 (column 3): '$1000' is not a number like 1234.50: a currency sign ($)" in message
-    assert "month 2 (column 4): '5%' is not a number like 1234.50: a percent sign" in message
+    assert "Jan 2028 · P1 (column 3): '$1000' is not a number like 1234.50: a currency sign ($)" in message
+    assert "Feb 2028 · P2 (column 4): '5%' is not a number like 1234.50: a percent sign" in message
 
 
 def test_a_semicolon_separated_file_is_refused_as_such(grid):

@@ -138,7 +138,7 @@ def test_export_then_import_a_file_with_a_bad_row_lists_it_and_changes_nothing(
     assert response.status_code == 400
     html = response.content.decode()
     assert "edited.xlsx was not imported: nothing changed." in html
-    assert "team-a2" in html and "month 2 (column 4): &#x27;lots&#x27;" in html
+    assert "team-a2" in html and "Feb 2028 · P2 (column 4): &#x27;lots&#x27;" in html
     assert list(TargetAllocation.objects.values_list("months", "version")) == before
     csv_export = client.get(url("grid-export", region_plan, "csv"))
     assert csv_export.content.decode("utf-8-sig").startswith("Code,Name,P1 Jan 2028")

@@ -55,18 +55,18 @@ def test_a_decimal_comma_is_refused_with_row_column_and_text_and_nothing_is_stor
     client.force_login(people.leader)
     message = post_file(client, plan, spend_file(plan, ["1234,56"] + ["0"] * 11))
     assert "spend.csv was not imported, nothing changed." in message
-    assert "row 2 (Events): month 1 (column 3): '1234,56' is not a number like 1234.50" in message
+    assert "row 2 (Events): Jan 2028 · P1 (column 3): '1234,56' is not a number like 1234.50" in message
     message = post_file(client, plan, spend_file(plan, ["0"] * 11 + ["204.000,00"]))
-    assert "month 12 (column 14): '204.000,00' is not a number like 1234.50" in message
+    assert "Dec 2028 · P12 (column 14): '204.000,00' is not a number like 1234.50" in message
     assert spent() == 0
 
 
 def test_thousands_currency_and_percent_are_refused_under_the_plain_format(client, budget, plan, people):
     client.force_login(people.leader)
     message = post_file(client, plan, spend_file(plan, ["1,000.00", "€5", "3%"] + ["0"] * 9))
-    assert "month 1 (column 3): '1,000.00' is not a number like 1234.50: ',' is not allowed" in message
-    assert "month 2 (column 4): '€5' is not a number like 1234.50: a currency sign (€)" in message
-    assert "month 3 (column 5): '3%' is not a number like 1234.50: a percent sign" in message
+    assert "Jan 2028 · P1 (column 3): '1,000.00' is not a number like 1234.50: ',' is not allowed" in message
+    assert "Feb 2028 · P2 (column 4): '€5' is not a number like 1234.50: a currency sign (€)" in message
+    assert "Mar 2028 · P3 (column 5): '3%' is not a number like 1234.50: a percent sign" in message
     assert spent() == 0
 
 
