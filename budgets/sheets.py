@@ -41,7 +41,7 @@ class SpendSheet(Sheet):
 
     def _row(self, line) -> Row:
         cells = {
-            f"m{period}": Cell(amount, version)
+            f"m{period}": Cell(amount if version else None, version)  # blank: nothing recorded yet
             for period, (amount, version) in enumerate(zip(line.months, line.month_versions, strict=True), 1)
         }
         cells["spent"] = Cell(line.spent, editable=False)
