@@ -1,8 +1,10 @@
 """Loading actuals from a file or the API: refuse what is unsafe before parsing, validate every row,
 change nothing if any row is bad, and upsert the rest set-wise on the natural key.
 
-Columns: kpi (code), unit (org unit code), seller (email, optional), date (YYYY-MM-DD), value (a plain
-number like 1234.50); an upload may declare another number and date format, read by core.tabular.
+Columns: kpi, unit (org unit), seller (optional), date (YYYY-MM-DD), value (a plain number like
+1234.50); an upload may declare another number and date format, read by core.tabular. A KPI or unit is
+named by its code or its exact name, a seller by e-mail or exact name (metrics.references: an ambiguous
+name is refused naming the candidates, a near miss gets "did you mean").
 On PostgreSQL the rows are COPYed into a temporary staging table and merged with one INSERT … ON
 CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loading the same rows
 changes nothing.
@@ -25,8 +27,9 @@ from django.utils import timezone
 from core import queue, tabular
 from core.models import AuditEntry
 from core.services import Actor, audit_record
-from metrics import jobs
+from metrics import jobs, references
 from metrics.models import KPI, Actual, ImportBatch
+from metrics.references import T
 from orgs import permissions
 from orgs.models import OrgUnit, Seller
 
@@ -170,16 +173,22 @@ Row = tuple[int, int, int | None, dt.date, Decimal]  # kpi, org unit, seller, da
 
 
 class Lookups:
-    """What rows may refer to, read once: KPIs by code, and the units and sellers the actor may load."""
+    """What rows may refer to, read once per file: active KPIs, every unit (to tell "not yours" from
+    "no such unit") and the sellers of the units the actor may load, each by code or name."""
 
     def __init__(self, actor: Actor) -> None:
-        self.kpis = {k.code: k for k in KPI.objects.filter(active=True)}
-        units = OrgUnit.objects.with_role(actor, permissions.EDIT_METRICS)
-        self.units = {u.code: u for u in units}
-        self.sellers = {
-            s.email.lower(): s for s in Seller.objects.filter(org_unit__in=units).select_related("org_unit")
-        }
-        self.all_units = set(OrgUnit.objects.values_list("code", flat=True))
+        kpis = KPI.objects.filter(active=True).order_by("code")
+        self.kpis = references.Index(references.Entry(k.code, k.name, k) for k in kpis)
+        self.units = references.Index(references.Entry(u.code, u.name, u) for u in OrgUnit.objects.all())
+        loadable = OrgUnit.objects.with_role(actor, permissions.EDIT_METRICS)
+        self.loadable = set(loadable.values_list("pk", flat=True))
+        sellers = (
+            Seller.objects.filter(org_unit__in=loadable).select_related("org_unit").order_by("name", "email")
+        )
+        self.sellers = references.Index(references.Entry(s.email, s.name, s) for s in sellers)
+
+    def may_load(self, unit: OrgUnit) -> bool:
+        return unit.pk in self.loadable
 
 
 def _text(value) -> str:
@@ -193,26 +202,14 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
     def bad(column: str, reason: str) -> None:
         found.append({"row": number, "column": column, "reason": reason})
 
-    code = _text(cells.get("kpi"))
-    kpi = look.kpis.get(code)
-    if not code:
-        bad("kpi", "empty")
-    elif kpi is None:
-        bad("kpi", f"no active KPI has the code {code!r}")
-    elif kpi.aggregation == KPI.Aggregation.RATIO:
-        bad("kpi", f"{code} is a ratio; load its numerator and denominator instead")
-    unit_code, email = _text(cells.get("unit")), _text(cells.get("seller")).lower()
-    unit = look.units.get(unit_code) if unit_code else None
-    seller = look.sellers.get(email) if email else None
-    if unit_code and unit is None:
-        reason = "you may not load actuals for this unit" if unit_code in look.all_units else "no such unit"
-        bad("unit", f"{reason} ({unit_code})")
-    if email and seller is None:
-        bad("seller", f"no seller {email} in the units you may load")
-    if not unit_code and not email:
+    kpi = _kpi(_text(cells.get("kpi")), look, bad)
+    unit_text, seller_text = _text(cells.get("unit")), _text(cells.get("seller"))
+    unit = _unit(unit_text, look, bad) if unit_text else None
+    seller = _seller(seller_text, look, bad) if seller_text else None
+    if not unit_text and not seller_text:
         bad("unit", "give a unit or a seller")
     if unit and seller and not seller.org_unit.path.startswith(unit.path):
-        bad("seller", f"{email} is not a seller of {unit_code}")
+        bad("seller", f"{seller_text} is not a seller of {unit_text}")
     day = value = None
     try:
         day = _day(cells.get("date"))
@@ -227,6 +224,55 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
         return None
     subject = seller.org_unit if seller else unit
     return (kpi.pk, subject.pk, seller.pk if seller else None, day, value)
+
+
+Report = Callable[[str, str], None]  # (column, reason)
+
+
+def _kpi(text: str, look: Lookups, bad: Report) -> KPI | None:
+    if not text:
+        bad("kpi", "empty")
+        return None
+    kpi = _found(look.kpis, text, "kpi", bad, missing=f"no active KPI has the code or name {text!r}")
+    if kpi and kpi.aggregation == KPI.Aggregation.RATIO:
+        bad("kpi", f"{kpi.code} is a ratio; load its numerator and denominator instead")
+        return None
+    return kpi
+
+
+def _unit(text: str, look: Lookups, bad: Report) -> OrgUnit | None:
+    missing = f"no unit has the code or name {text!r}"
+    unit = _found(look.units, text, "unit", bad, missing=missing, allowed=look.may_load)
+    if unit and not look.may_load(unit):
+        bad("unit", f"you may not load actuals for this unit ({text})")
+        return None
+    return unit
+
+
+def _seller(text: str, look: Lookups, bad: Report) -> Seller | None:
+    missing = f"no seller has the e-mail or name {text!r} in the units you may load"
+    return _found(look.sellers, text, "seller", bad, missing=missing)
+
+
+def _found(
+    index: references.Index[T],
+    text: str,
+    column: str,
+    bad: Report,
+    *,
+    missing: str,
+    allowed: Callable[[T], bool] | None = None,
+) -> T | None:
+    """What `text` names in `index`; else None, reported as missing (with the near misses) or ambiguous."""
+    try:
+        entry = index.find(text)
+    except references.Ambiguous as exc:
+        bad(column, str(exc))
+        return None
+    if entry is None:
+        bad(column, missing + index.hint(text, allowed=allowed))
+        return None
+    return entry.item
 
 
 def _day(cell: object) -> dt.date:
