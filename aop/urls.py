@@ -70,6 +70,7 @@ urlpatterns = [
     path("kpis/<int:kpi_id>/", metric_views.kpi_detail, name="kpi"),
     path("kpis/readiness/", metric_views.readiness, name="kpi-readiness-page"),
     path("kpis/imports/", metric_views.imports, name="kpi-imports"),
+    path("kpis/imports/template.<slug:fmt>", metric_views.import_template, name="kpi-import-template"),
     path("kpis/imports/<int:batch_id>/", metric_views.import_detail, name="kpi-import"),
     path("kpis/imports/<int:batch_id>/errors.csv", metric_views.import_errors_csv, name="kpi-import-errors"),
     path("kpis/imports/<int:batch_id>/retry/", metric_views.import_retry, name="kpi-import-retry"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import editing, sheet
 from core.queue import QueueUnavailable
-from metrics import engine, forms, importer, qbr, selectors, services, smart
+from metrics import engine, forms, importer, qbr, selectors, services, smart, template_file
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from metrics.sheets import KPISheet
 from orgs import permissions
@@ -155,6 +155,21 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_safe
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The file an import of actuals starts from (metrics.template_file), for those who may load."""
+    importer.ensure_may_load(request.user)
+    if fmt not in template_file.CONTENT_TYPES:
+        raise Http404("The template is a .csv or an .xlsx file.")
+    body, content_type = template_file.actuals_template(
+        actor=request.user, fmt=fmt, today=timezone.localdate()
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="actuals-template.{fmt}"'
+    return response
+
+
 def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
     batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
     if not permissions.is_company_ops(request.user):
@@ -173,7 +188,8 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         and importer.may_load(request.user)
         and ImportBatch.objects.filter(pk=batch.pk, content__isnull=False).exists()
     )
-    return render(request, template, {"batch": batch, "errors": errors, "retryable": retryable})
+    context = {"batch": batch, "errors": errors, "retryable": retryable}
+    return render(request, template, context | {"can_load": importer.may_load(request.user)})
 
 
 @login_required
