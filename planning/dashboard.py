@@ -12,6 +12,7 @@ class Panel:
     title: str
     template: str
     data: dict = field(default_factory=dict)
+    wide: bool = False  # spans the dashboard's whole width
 
 
 PanelBuilder = Callable[[object], list[Panel]]
