@@ -156,6 +156,12 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "months": FiscalCalendar.load().rules.periods(plan.fiscal_year),
     }
     if request.htmx and request.GET.get("part") == "run":
+        run = context["run"]
+        if run is not None and run.status in (RollupRun.Status.DONE, RollupRun.Status.FAILED):
+            # The page polled a run that has now ended: reload it whole, so the tables show the figures.
+            finished = HttpResponse(status=204)
+            finished["HX-Refresh"] = "true"
+            return finished
         return render(request, "metrics/partials/run_status.html", context)
     return render(request, "metrics/qbr.html", context)
 
