@@ -18,6 +18,7 @@ from budgets.models import Budget, Spend
 from capabilities.charts import FONT
 from core import editing, formatting
 from core.queue import QueueUnavailable
+from core.sheet import month_columns
 from metrics import engine, services, tasks
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
 from orgs import permissions
@@ -147,8 +148,9 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "trend": trend(plan, chosen) if chosen else None,
         "policy": ChurnPolicy.objects.filter(plan=plan).first(),
         "budget": budget_quarter(plan, periods),
-        "adjustments": TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related(
-            "kpi", "actor"
+        "adjustments": _with_month_labels(
+            TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related("kpi", "actor"),
+            FiscalCalendar.load().rules.periods(plan.fiscal_year),
         ),
         "can_adjust": can_metrics and plan.is_editable,
         "can_metrics": can_metrics,
@@ -164,6 +166,15 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
             return finished
         return render(request, "metrics/partials/run_status.html", context)
     return render(request, "metrics/qbr.html", context)
+
+
+def _with_month_labels(adjustments, periods) -> list[TargetAdjustment]:
+    """Each adjustment with `month`, its fiscal month as the grids name it: "Dec 2027 · P11"."""
+    names = {c.key: c.long for c in month_columns(periods)}
+    rows = list(adjustments)
+    for a in rows:
+        a.month = names.get(f"m{a.period}", f"P{a.period}")
+    return rows
 
 
 def _url(plan_id: int, quarter: int) -> str:
@@ -216,5 +227,7 @@ def qbr_adjust(request: HttpRequest, plan_id: int) -> HttpResponse:
             value=data.get("value", ""), reason=data.get("reason", ""),
         ),
     )  # fmt: skip
-    done = f"{kpi} target for month {period} adjusted at the Q{quarter} review."
+    names = [c.long for c in month_columns(FiscalCalendar.load().rules.periods(plan.fiscal_year))]
+    month = names[period - 1] if 1 <= period <= 12 else f"P{period}"
+    done = f"{kpi} target for {month} adjusted at the Q{quarter} review."
     return editing.action(request, outcome, done=done, to=_url(plan.pk, quarter))
