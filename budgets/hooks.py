@@ -1,6 +1,7 @@
 """Step 3's parts in the earlier steps: its tab and line on the overview, lines edited in place like plan
 content, lines as funding of objectives and (with money on them) of improvement actions, the budget in
-frozen revisions, pending moves on the overview."""
+frozen revisions, pending moves as what is open on a plan, lines under their objectives in the strategy
+tree."""
 
 from django.urls import reverse
 
@@ -14,8 +15,9 @@ from core.registry import (
     Registry,
     SnapshotSection,
     Tab,
+    TreeBranch,
 )
-from planning import kinds, overview
+from planning import kinds, overview, tree
 from planning.models import Plan
 
 
@@ -80,6 +82,23 @@ def pending_alerts(plan: Plan) -> list[overview.Alert]:
     ]
 
 
+def tree_lines(plan: Plan) -> list[tree.Leaf]:
+    """Each budget line under the objective it drives and the initiative it funds, with its amount."""
+    url = reverse("budgets:plan", kwargs={"plan_id": plan.pk})
+    return [
+        tree.Leaf(
+            line.name,
+            f"{url}#budget-lines-{line.pk}",
+            objective_ids=(line.objective_id,) if line.objective_id else (),
+            initiative_id=line.initiative_id,
+            detail=line.get_category_display() + (" · growth" if line.growth else ""),
+            amount=line.amount,
+            currency=line.budget.currency,
+        )
+        for line in BudgetLine.objects.filter(plan=plan).select_related("budget").order_by("-amount", "pk")
+    ]
+
+
 def has_money(line: BudgetLine) -> bool:
     """A budget line funds an improvement action only with money on it."""
     return line.amount > 0
@@ -105,5 +124,6 @@ def register(registry: Registry) -> None:
             order=31,
         ),
         SnapshotSection(title="Budget", build=budget_section, order=30),
-        AlertSource(key="pending-moves", build=pending_alerts, order=30),
+        AlertSource(key="pending-moves", build=pending_alerts, checks="pending budget moves", order=30),
+        TreeBranch(key="budget-lines", title="Budget lines", build=tree_lines, order=30),
     )

@@ -82,5 +82,10 @@ def register(registry: Registry) -> None:
         ContentKind(kind=ACTIONS, serializer=api.ImprovementActionSerializer, order=20),
         SnapshotSection(title="Capability assessment", build=assessment_section, order=20),
         SnapshotSection(title="Improvement roadmap", build=actions_section, order=21),
-        AlertSource(key="unaddressed-gaps", build=unaddressed_alerts, order=20),
+        AlertSource(
+            key="unaddressed-gaps",
+            build=unaddressed_alerts,
+            checks="unaddressed high or critical gaps",
+            order=20,
+        ),
     )

@@ -1,6 +1,6 @@
 """One registry of what the steps add to a plan: its tabs, the overview's list of steps, the alerts on its
-overview, the home page's panels, the sections of a frozen revision, the kinds of content edited in place
-and what counts as funding.
+overview (what is open on the plan), the home page's panels, the sections of a frozen revision, the kinds of
+content edited in place, what counts as funding and what hangs under each objective of the strategy tree.
 
 Each app declares its entries in its `hooks.py`; its `AppConfig.ready()` calls `hooks.register(registry)`.
 Every entry has an `order` and is read in that order, never in INSTALLED_APPS order, so an earlier step
@@ -46,11 +46,14 @@ class OverviewSection:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertSource:
-    """What a step flags on a plan's overview: `build(plan)` returns planning.overview.Alert rows."""
+    """What a step flags as open on a plan (its overview, and the dialog before an approval or a send back):
+    `build(plan)` returns planning.overview.Alert rows; `checks` names what it looks for, for the line that
+    says nothing is open."""
 
     key: str
     build: Callable[[Any], list]
     order: int
+    checks: str = ""  # e.g. "pending budget moves"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,8 +112,37 @@ class ContentKind:
         return self.kind.slug
 
 
-ENTRY_TYPES = (Tab, OverviewSection, AlertSource, DashboardPanel, SnapshotSection, FundingRule, ContentKind)
-Entry = Tab | OverviewSection | AlertSource | DashboardPanel | SnapshotSection | FundingRule | ContentKind
+@dataclass(frozen=True, kw_only=True)
+class TreeBranch:
+    """A group a step hangs under each objective of the strategy tree (and under the initiatives it names):
+    `build(plan)` returns planning.tree.Leaf rows, read set-wise for the whole plan."""
+
+    key: str
+    title: str  # the group's heading under an objective, e.g. "Budget lines"
+    build: Callable[[Any], list]
+    order: int
+
+
+ENTRY_TYPES = (
+    Tab,
+    OverviewSection,
+    AlertSource,
+    DashboardPanel,
+    SnapshotSection,
+    FundingRule,
+    ContentKind,
+    TreeBranch,
+)
+Entry = (
+    Tab
+    | OverviewSection
+    | AlertSource
+    | DashboardPanel
+    | SnapshotSection
+    | FundingRule
+    | ContentKind
+    | TreeBranch
+)
 E = TypeVar("E", bound=Entry)
 
 

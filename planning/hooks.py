@@ -1,8 +1,17 @@
 """What Step 1 adds to a plan: the Overview, Alignment and History tabs, its line in the overview's list of
-steps, its kinds of content, its sections of a frozen revision, and initiatives as funding of objectives."""
+steps, its kinds of content, its sections of a frozen revision, initiatives as funding of objectives, and
+orphan targets and unfunded objectives as what is open on a plan."""
 
-from core.registry import ContentKind, FundingRule, OverviewSection, Registry, SnapshotSection, Tab
-from planning import kinds, snapshot_sections
+from core.registry import (
+    AlertSource,
+    ContentKind,
+    FundingRule,
+    OverviewSection,
+    Registry,
+    SnapshotSection,
+    Tab,
+)
+from planning import kinds, snapshot_sections, traceability
 from planning.api.content import STEP1_SERIALIZERS
 
 SNAPSHOT = (
@@ -28,6 +37,15 @@ def register(registry: Registry) -> None:
             order=10,
         ),
         FundingRule(funds="planning.Objective", related_name="initiatives", label="initiative", order=10),
+        AlertSource(
+            key="orphan-targets", build=traceability.orphan_alerts, checks="orphan targets", order=10
+        ),
+        AlertSource(
+            key="unfunded-objectives",
+            build=traceability.unfunded_alerts,
+            checks="unfunded objectives",
+            order=11,
+        ),
         *(
             ContentKind(kind=kind, serializer=STEP1_SERIALIZERS[kind.slug], order=10 + i)
             for i, kind in enumerate(kinds.STEP1.values())

@@ -14,6 +14,7 @@ from core.registry import (
     RegistryError,
     SnapshotSection,
     Tab,
+    TreeBranch,
     registry,
 )
 
@@ -70,7 +71,13 @@ def test_it_holds_what_later_steps_add_to_a_plan_in_order():
         "Budget",
         *("KPIs", "Churn policy"),
     ]
-    assert [a.key for a in registry.entries(AlertSource)] == ["unaddressed-gaps", "pending-moves"]
+    assert [a.key for a in registry.entries(AlertSource)] == [
+        *("orphan-targets", "unfunded-objectives"),
+        "unaddressed-gaps",
+        "pending-moves",
+        "kpis-without-targets",
+    ]
+    assert [b.key for b in registry.entries(TreeBranch)] == ["budget-lines", "kpis"]
     assert [p.key for p in registry.entries(DashboardPanel)] == ["metrics-by-role"]
 
 
