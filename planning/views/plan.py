@@ -11,7 +11,7 @@ from core import editing
 from core.registry import OverviewSection, Tab, registry
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit
-from planning import dashboard, overview, selectors, services
+from planning import dashboard, decisions, selectors, services
 from planning.forms import PlanCreateForm, PlanSummaryForm, TransitionForm
 from planning.models import Plan
 
@@ -87,7 +87,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="overview") | {
         "history": selectors.plan_history(plan=plan)[:8],
-        "alerts": overview.alerts(plan),
+        "alerts": decisions.open_items(plan),  # listed on the page and again before a decision
+        "confirmed": decisions.CONFIRMED,
+        "checked": decisions.checked(),
         "steps": registry.entries(OverviewSection),
         "revisions": plan.revisions.select_related("approved_by"),
         "summary_form": PlanSummaryForm(instance=plan, initial={"version": plan.version}),

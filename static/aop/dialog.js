@@ -1,5 +1,5 @@
-// Links with data-dialog-open="id" open that <dialog> (they still work as plain links without script);
-// buttons with data-dialog-close close the dialog they sit in.
+// Links and buttons with data-dialog-open="id" open that <dialog> (without script a link is followed and a
+// button submits its form, as they are); buttons with data-dialog-close close the dialog they sit in.
 (function () {
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-dialog-open]");
@@ -8,7 +8,7 @@
       if (dialog && dialog.showModal) {
         event.preventDefault();
         dialog.showModal();
-        var first = dialog.querySelector("input, select, textarea");
+        var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
         if (first) first.focus();
       }
       return;
