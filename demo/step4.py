@@ -193,8 +193,8 @@ def _next_year(units, plans: dict[str, Plan], kpis: dict, ops) -> None:
 
 def _imports(ops) -> None:
     good = [("kpi", "unit", "seller", "date", "value")]
-    good += [
-        ("pipeline-created", "na-ent-east", "", f"2026-10-{d:02d}", str(40000 + d * 1500))
+    good += [  # named as sales ops write them, not by code: the import reads either
+        ("Pipeline created", "Enterprise East", "", f"2026-10-{d:02d}", str(40000 + d * 1500))
         for d in range(1, 29)
     ]
     importer.submit(actor=ops, name="pipeline-october.csv", data=_csv(good), run_inline=True)

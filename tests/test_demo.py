@@ -149,3 +149,14 @@ def test_the_running_year_is_rolled_up_with_stale_and_partial_rows(demo, db):
     rows = QuarterlyRollup.objects.filter(plan__fiscal_year=RUNNING_YEAR).select_related("kpi")
     assert any(r.status == "stale" and r.kpi.code == "emails-sent" for r in rows)
     assert any(r.partial and r.kpi.code == "calls-made" for r in rows)
+
+
+def test_the_demo_imports_read_names_and_answer_typos_with_the_closest_code(demo, db):
+    named = ImportBatch.objects.get(file_name="pipeline-october.csv")  # "Pipeline created", "Enterprise East"
+    assert (named.status, named.loaded_rows) == ("done", 28)
+    failed = ImportBatch.objects.get(status=ImportBatch.Status.FAILED)
+    assert [e["reason"] for e in failed.errors if e["column"] in ("kpi", "unit")] == [
+        "no active KPI has the code or name 'pipline-created'; "
+        "did you mean 'pipeline-created' (Pipeline created)?",
+        "no unit has the code or name 'emea-dahc'; did you mean 'emea-dach' (DACH)?",
+    ]
