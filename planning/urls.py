@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import confirm, content, plan, settings, sheets, targets
+from planning.views import confirm, content, plan, settings, sheets, targets, tree
 
 app_name = "planning"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     # Step 1: alignment
     path("plans/<int:plan_id>/alignment/", content.alignment, name="alignment"),
     path("plans/<int:plan_id>/alignment/traceability/", content.traceability, name="traceability"),
+    path("plans/<int:plan_id>/alignment/tree/", tree.tree, name="tree"),
     path("plans/<int:plan_id>/alignment/<slug:kind>/new/", content.content_new, name="content-new"),
     path("plans/<int:plan_id>/alignment/<slug:kind>/<int:pk>/", content.content_item, name="content"),
     path(

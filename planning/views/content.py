@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core import editing
-from planning import content, selectors
+from planning import content, selectors, tree
 from planning import goals as long_term_goals
 from planning import traceability as trace
 from planning.kinds import KINDS, Kind
@@ -94,7 +94,7 @@ def trace_context(plan: Plan) -> dict:
 def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="alignment") | alignment_context(plan, request)
-    context["subtab"] = "alignment"
+    context |= {"subtab": "alignment", "tree": tree.plan_tree(plan)}
     return render(request, "planning/alignment.html", context)
 
 
