@@ -33,14 +33,21 @@ def goals(request: HttpRequest) -> HttpResponse:
         added = lambda goal: f"Long-term goal “{goal}” added; now set its yearly milestones."  # noqa: E731
         if response := editing.page(request, outcome, done=added, to=_goal_url):
             return response
-    goal_list = (
+    # The goals the plans show: those of the user's units and of the units above them (the company's).
+    goal_list = list(
         LongTermGoal.objects.visible_with_ancestors(request.user)
         .select_related("org_unit")
         .order_by("org_unit__path", "start_year")
     )
-    return render(
-        request, "planning/goals.html", {"goals": goal_list, "form": form, "can_create": units.exists()}
-    )
+    for goal in goal_list:
+        goal.can_edit = permissions.has_role(request.user, goal.org_unit, permissions.CREATE_PLAN)
+    context = {
+        "goals": goal_list,
+        "form": form,
+        "can_create": units.exists(),
+        "this_year": FiscalCalendar.load().rules.fiscal_year_of(timezone.localdate()),
+    }
+    return render(request, "planning/goals.html", context)
 
 
 def _goal_create(request: HttpRequest, form: forms.GoalForm) -> LongTermGoal:
