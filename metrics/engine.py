@@ -413,10 +413,14 @@ def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Resu
     target = target_over(kpi, monthly, window, window.end)
     expected = target_over(kpi, monthly, window, min(today, window.end)) if window.begun(today) else None
     attained = calc.attainment(actual, expected, kpi.direction)
+    credit = credited(kpi, actual, expected, allowance)
     status = "not_started"
     if window.begun(today):
         late = stale(kpi, last, window, today)
-        status = calc.status(attained, kpi.alert_threshold, stale=late, has_target=target is not None)
+        # Judged as the plan credits it: with a churn allowance, a rep at 90% of a 10%-allowance quota is
+        # credited 100% and on track, never "at risk" beside "100% credited".
+        judged = credit if credit is not None else attained
+        status = calc.status(judged, kpi.alert_threshold, stale=late, has_target=target is not None)
     covered = calc.coverage(_first_period(kpi, first, rules), [p.period for p in window.periods])
     return Result(
         kpi=kpi,
@@ -426,7 +430,7 @@ def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Resu
         target=target,
         expected=expected,
         attainment=attained,
-        credited=credited(kpi, actual, expected, allowance),
+        credited=credit,
         pace=pace(kpi, actual, window, today),
         status=status,
         coverage=covered,

@@ -133,6 +133,17 @@ def test_rollup_numbers_match_hand_work_and_an_independent_computation(data, org
         ), (code, who)
 
 
+def test_a_seller_credited_in_full_by_the_allowance_is_on_track(data):
+    """Ann sold 27,000 of a 30,000 quarter (90%); with the 10% churn allowance she is credited 100%, so
+    she is on track, not "at risk" beside "100% credited". Bob, at 50% (credited 55.6%), is off track."""
+    plan, _, _ = data
+    rollup.save(plan, 1, today=TODAY)
+    rows = rows_of(plan)
+    ann, bob = rows["revenue", "Ann"], rows["revenue", "Bob"]
+    assert (ann.attainment, ann.credited, ann.status) == (D("0.9"), D("1"), "on_track")
+    assert (bob.attainment, bob.credited, bob.status) == (D("0.5"), D("0.5556"), "off_track")
+
+
 def test_running_the_same_quarter_twice_leaves_identical_rows(data):
     plan, _, _ = data
     rollup.save(plan, 1, today=TODAY)
