@@ -178,7 +178,9 @@ def test_an_executive_approves_and_downloads_the_one_pager(
     page = open_as("executive")
     expect(page.locator(".dashboard")).to_contain_text("Every plan")
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
-    page.click("button:has-text('Approve')")
+    page.click("button:has-text('Approve')")  # the dialog lists what is open: the target serves no objective
+    expect(page.locator("#decide-approve .decide-list")).to_contain_text("Revenue target serves no objective")
+    page.click("#decide-approve button[type=submit]")
     expect(page.locator(".plan-status")).to_contain_text("Approved")
     page.click("text=One-page")
     with page.expect_download() as download:
