@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from budgets import forms, services
 from budgets.models import Budget, BudgetLine, Move
+from core import formatting
 from core.registry import (
     AlertSource,
     ContentKind,
@@ -73,11 +74,18 @@ def budget_section(plan: Plan) -> list[dict]:
 
 def pending_alerts(plan: Plan) -> list[overview.Alert]:
     pending = Move.objects.filter(budget__plan=plan, status=Move.Status.PENDING).select_related(
-        "source", "target"
+        "source", "target", "budget"
     )
     url = reverse("budgets:plan", kwargs={"plan_id": plan.pk})
     return [
-        overview.Alert("info", "Pending", f"Budget move waiting for an executive: {m}", f"{url}#pending")
+        overview.Alert(
+            "info",
+            "Pending",
+            f"Budget move waiting for an executive: {m.get_kind_display()} "
+            f"{formatting.money(m.amount, currency=m.budget.currency)}: "
+            f"{m.source or 'pool'} → {m.target or 'pool'}",
+            f"{url}#pending",
+        )
         for m in pending
     ]
 

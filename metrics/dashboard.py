@@ -344,7 +344,7 @@ def _grouped(found: list) -> list[dict]:
     kinds: dict[str, dict] = {}
     for a in found:
         kind = kinds.setdefault(a.label, {"label": a.label, "tone": a.tone, "count": 0, "url": a.url})
-        kind["count"] += 1
+        kind["count"] += a.count
     return list(kinds.values())
 
 

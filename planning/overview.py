@@ -14,6 +14,7 @@ class Alert:
     label: str  # short badge text, e.g. "Unaddressed"
     text: str
     url: str
+    count: int = 1  # how many items the alert stands for ("and 3 more orphan targets" stands for 3)
 
 
 AlertBuilder = Callable[[Plan], list[Alert]]

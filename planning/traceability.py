@@ -68,7 +68,8 @@ def _capped(rows, alert: Callable[[Any], Alert], plan: Plan, name: str) -> list[
     if len(shown) > SHOWN:
         more = rows.count() - SHOWN
         url = reverse("planning:alignment", kwargs={"plan_id": plan.pk})
-        alerts.append(Alert("warn", "More", f"and {more} more {name}", f"{url}#traceability"))
+        label = alerts[-1].label  # the same kind: a count by label adds these in
+        alerts.append(Alert("warn", label, f"and {more} more {name}", f"{url}#traceability", count=more))
     return alerts
 
 

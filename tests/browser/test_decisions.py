@@ -33,7 +33,7 @@ def test_an_executive_reads_what_is_open_before_approving_the_demo_plan(open_as,
     expect(dialog.locator("h2")).to_have_text("Approve Enterprise West · FY2028?")
     listed = dialog.locator(".decide-list")
     expect(listed).to_contain_text(
-        "Budget move waiting for an executive: Reallocate 60,000.00: Account executives → Enablement"
+        "Budget move waiting for an executive: Reallocate $60,000: Account executives → Enablement"
     )
     expect(listed).to_contain_text("Critical gap in CRM hygiene: maturity 2 of 4, no funded action")
     expect(listed.locator("a", has_text="CRM hygiene")).to_have_attribute(

@@ -176,7 +176,8 @@ def test_an_executive_approves_and_downloads_the_one_pager(
     SalesTarget.objects.create(plan=plan, new_business=D("750000"))
     Plan.objects.filter(pk=plan.pk).update(status="in_review")
     page = open_as("executive")
-    expect(page.locator(".dashboard")).to_contain_text("Every plan")
+    expect(page.locator(".dashboard")).to_contain_text("Waiting for your approval")
+    expect(page.locator(".dashboard")).to_contain_text(str(plan))
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
     page.click("button:has-text('Approve')")  # the dialog lists what is open: the target serves no objective
     expect(page.locator("#decide-approve .decide-list")).to_contain_text("Revenue target serves no objective")

@@ -80,7 +80,7 @@ def test_the_list_names_each_open_item_in_step_order_with_where_it_is_fixed(plan
         ),
         (
             "Pending",
-            "Budget move waiting for an executive: Reallocate 60,000.00: Headcount → Events",
+            "Budget move waiting for an executive: Reallocate $60,000: Headcount → Events",
             f"{p}/budget/#pending",
         ),
         ("No target", "KPI Revenue has no FY2028 target for Team A1", f"{p}/metrics/?kpi=revenue#targets"),
@@ -118,7 +118,7 @@ def test_the_executive_reads_the_open_items_in_the_approve_and_send_back_dialogs
         assert title in dialog
         assert "Still open on this plan (5)" in dialog
         assert "Critical gap in Forecasting: maturity 1 of 3, no funded action" in dialog
-        assert "Budget move waiting for an executive: Reallocate 60,000.00: Headcount → Events" in dialog
+        assert "Budget move waiting for an executive: Reallocate $60,000: Headcount → Events" in dialog
         assert f'action="/plans/{plan.pk}/actions/{name}/"' in dialog
         assert f'name="version" value="{plan.version}"' in dialog
     assert 'data-dialog-open="decide-approve"' in page and "Approve anyway</button>" in page
