@@ -12,6 +12,7 @@ from core.views import healthz
 from metrics import api as step4
 from metrics import views as metric_views
 from onepager.api import OnePagerPDFView
+from onepager.pack_api import PackPDFView, PackPPTXView
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning.api import content, settings, targets
 from planning.api.plan import PlanViewSet
@@ -49,6 +50,10 @@ api_patterns = [
     path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
     path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),
     path("plans/<int:plan_id>/one-pager.pdf", OnePagerPDFView.as_view(), name="one-pager-pdf"),
+    path("plans/<int:plan_id>/reviews/<int:quarter>/pack.pdf", PackPDFView.as_view(), name="review-pack-pdf"),
+    path(
+        "plans/<int:plan_id>/reviews/<int:quarter>/pack.pptx", PackPPTXView.as_view(), name="review-pack-pptx"
+    ),
     path("auth/token/", accounts.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -1,4 +1,5 @@
-"""Step 5's background work: rendering a plan's one-pager ahead of its download.
+"""Step 5's background work: rendering a plan's one-pager ahead of its download, and building a quarter's
+review pack that the review page asked for (pack_build says how; its PackBuild row says how it went).
 
 The render is a cache warm-up, not a job anyone waits for: the download renders whatever is missing. So
 a broker that is down when an approval asks for it is logged and the approval goes on (BestEffortTask),
@@ -35,3 +36,12 @@ def prerender(plan_id: int) -> str:
     except Exception as exc:  # the download renders it again, and shows the error there if it recurs
         logger.exception("Prerender of plan %s failed", plan_id)
         return f"failed: {type(exc).__name__}: {exc}"[:300]
+
+
+@shared_task(time_limit=LIMIT, soft_time_limit=LIMIT - 60, acks_late=True)
+def build_pack(build_id: int) -> str:
+    """Build a quarter's review pack (its PDF and deck) that the review page asked for; the build's status
+    says how it went, for the page to show. Safe to run twice."""
+    from onepager.pack_build import pack_build_run
+
+    return pack_build_run(build_id)
