@@ -15,6 +15,28 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
+        if _has_nul(data):
+            # No text field takes it, and PostgreSQL refuses it in any query: a lookup by code would fail
+            # deep in the database (500) instead of here.
+            raise ParseError("JSON parse error - text may not contain the NUL character (\\u0000).")
+        return data
+
+
+def _has_nul(value) -> bool:
+    """Whether any string in the parsed body (keys included) holds a NUL; a loop, not recursion, so a
+    body nested as deep as the decoder allows is still walked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -419,7 +419,9 @@ def _answer(kpi, subject, window, own, monthly, today, allowance, rules) -> Resu
         late = stale(kpi, last, window, today)
         # Judged as the plan credits it: with a churn allowance, a rep at 90% of a 10%-allowance quota is
         # credited 100% and on track, never "at risk" beside "100% credited".
-        judged = credit if credit is not None else attained
+        judged = (
+            credit if credit is not None and attained is not None and kpi.direction == "higher" else attained
+        )
         status = calc.status(judged, kpi.alert_threshold, stale=late, has_target=target is not None)
     covered = calc.coverage(_first_period(kpi, first, rules), [p.period for p in window.periods])
     return Result(

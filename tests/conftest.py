@@ -127,8 +127,11 @@ def catalogues(db):
 
     if not Capability.objects.exists():
         importlib.import_module("capabilities.migrations.0002_default_catalogue").seed(apps, None)
-    if not KPI.objects.exists():
+    if (
+        not KPI.objects.exists()
+    ):  # the catalogue as the migrations leave it: seeded, then percentages as ratios
         importlib.import_module("metrics.migrations.0002_default_kpis").seed(apps, None)
+        importlib.import_module("metrics.migrations.0007_percentages_are_ratios").forwards(apps, None)
 
 
 def sheet_post(client, url: str, edits: list[dict], **extra):
