@@ -22,6 +22,7 @@ MEDIA_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 LIMIT = 5 * 60  # the task's hard time limit; a build pending longer than this has stopped
+KEEP_BUILDS = 10  # the latest builds of a plan's quarter kept; the page shows the latest
 
 
 def _size(kind: str, size: str) -> str:
@@ -110,6 +111,8 @@ def pack_build_request(*, plan: Plan, quarter: int, size: str, actor) -> PackBui
     if is_pending(pending) and pending.size == size:
         return pending
     build = PackBuild.objects.create(plan=plan, quarter=quarter, size=size, requested_by=actor)
+    builds = PackBuild.objects.filter(plan=plan, quarter=quarter)
+    builds.exclude(pk__in=list(builds.values_list("pk", flat=True)[:KEEP_BUILDS])).delete()
     queue.send(build_pack, build.pk, refused=lambda: _end(build, PackBuild.Status.FAILED, queue.QUEUE_DOWN))
     return build
 
