@@ -12,21 +12,28 @@ import functools
 import logging
 import mimetypes
 import time
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, unquote_to_bytes, urljoin
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from core import formatting
-from onepager.content import build, fingerprint
+from onepager import fit
+from onepager.content import OnePage, build, fingerprint
 from onepager.models import RenderedPage
 from planning.models import Plan
 
 SIZES = {"a4": "A4", "letter": "Letter"}
+PDF_VARIANT = "pdf/ua-1"  # tagged: text extracts in reading order, with the title and language set
+MEASURES = 3  # measure renders at most, before the final one
+LAYOUT_SECONDS = 7 * 24 * 3600  # a chosen layout, for the preview, under the fingerprint it was made for
 log = logging.getLogger("aop.security")
+logger = logging.getLogger(__name__)
 
 
 class RefusedFetch(ValueError):
@@ -94,16 +101,123 @@ def url_fetcher():
     return _fetcher_class()(allow_redirects=False)
 
 
-def html(plan: Plan, size: str = "a4") -> str:
+@dataclass
+class Fitted:
+    """The one-pager laid out for its page: the HTML, WeasyPrint's laid-out document, the layout."""
+
+    html: str
+    document: object
+    layout: fit.Layout
+
+
+def _sheet(page: OnePage, size: str, layout: fit.Layout, *, measure: bool = False) -> str:
+    fit.apply(page, layout, measure=measure)
+    context = {"page": page, "layout": layout, "measure": measure, **fit.page_box(size)}
+    return render_to_string("onepager/pdf.html", context)
+
+
+def _laid_out(text: str):
+    from weasyprint import HTML  # importing WeasyPrint is slow; only the renderer pays for it
+
+    return HTML(string=text, base_url=base_url(), url_fetcher=url_fetcher()).render()
+
+
+def _choose(page: OnePage, size: str) -> tuple[fit.Allocation, int]:
+    """The fullest allocation at the largest size that shows everything, and how many measure renders
+    it took (at most MEASURES, starting from the estimate; a size is measured only when the last
+    measure predicts that it may be the better one, and again with more rows when a section with room
+    left used every row measured)."""
+    tried: dict[float, fit.Allocation] = {}
+    font, crowded = fit.first_level(page, size)
+    caps, renders = fit.first_caps(page), 0
+
+    def at(font: float, only: set | None = None) -> fit.Allocation:
+        """Measure at `font` (`only` some sections' rows, into the last measure at that size)."""
+        nonlocal renders
+        probe_caps = {k: (n if only is None or k in only else 0) for k, n in caps.items()}
+        probe = fit.measure_layout(size, font, probe_caps, details=not crowded)
+        found = fit.read(_laid_out(_sheet(page, size, probe, measure=True)), size, font, dict(caps))
+        if only:
+            found = fit.merge(tried[font].found, found, only)
+        renders += 1
+        tried[font] = fit.best(page, found)
+        return tried[font]
+
+    chosen = at(font)
+    while renders < MEASURES:
+        if more := {k: fit.CAP_MOST for k in chosen.short_of_rows() if caps[k] < fit.CAP_MOST}:
+            caps |= more
+            chosen = at(font, only=set(more))
+        elif chosen.everything():
+            bigger = fit.next_level(font, 0, 0, up=True)
+            if bigger is None or bigger in tried or not chosen.may_fit(bigger):
+                break
+            candidate = at(bigger)
+            if not candidate.everything():
+                break  # the size measured before is the largest that shows everything
+            chosen, font = candidate, bigger
+        else:
+            smaller = fit.next_level(font, chosen.need(), chosen.found.available)
+            if smaller is None or smaller in tried:
+                break
+            chosen, font = at(smaller), smaller
+    return chosen, renders
+
+
+def fitted(plan: Plan, size: str = "a4") -> Fitted:
+    """Choose what goes on the page and at what size (onepager.fit), and lay it out: the largest font
+    that shows everything, else the smallest with the items that earn their place; checked to be one
+    page with nothing outside the page box. The layout is kept for the preview."""
     # One PDF for every reader (it is cached and shared): in the default locale, not the downloader's.
     with formatting.use_locale(formatting.DEFAULT_LOCALE):
-        return render_to_string("onepager/pdf.html", {"page": build(plan), "size": SIZES[size]})
+        result = _fit(plan, build(plan), size)
+    cache.set(_layout_key(plan, size), result.layout, LAYOUT_SECONDS)
+    return result
+
+
+def _fit(plan: Plan, page: OnePage, size: str) -> Fitted:
+    chosen, renders = _choose(page, size)
+    while True:
+        layout = chosen.layout(size)
+        text = _sheet(page, size, layout)
+        document = _laid_out(text)
+        renders += 1
+        down, across = fit.overflows(document)
+        if across > 0.5:
+            logger.warning("one-pager of plan %s runs %.1f px past the page's right edge", plan.pk, across)
+        if down <= 0 or renders >= MEASURES + 4 or not chosen.back_off():
+            break
+    layout.renders = renders
+    return Fitted(text, document, layout)
+
+
+def _layout_key(plan: Plan, size: str) -> str:
+    made = plan.created_at.timestamp() if plan.created_at else 0  # a pk can come back (tests, restores)
+    return f"aop:onepager-layout:{plan.pk}:{made}:{size}:{fingerprint(plan)}"
+
+
+def preview(plan: Plan, size: str = "a4") -> OnePage:
+    """The page as the PDF lays it out, for the browser: the layout the last render chose (fitted now
+    when there is none for what the page shows)."""
+    key = _layout_key(plan, size)
+    with formatting.use_locale(formatting.DEFAULT_LOCALE):
+        page = build(plan)
+        layout = cache.get(key)
+        if layout is None or layout.counts != fit.counts(page):  # none yet, or made for other content
+            layout = _fit(plan, page, size).layout
+            cache.set(key, layout, LAYOUT_SECONDS)
+        page.layout = layout
+        return fit.apply(page, layout)
+
+
+def html(plan: Plan, size: str = "a4") -> str:
+    """The one-pager's HTML as laid out for the page (A4 or Letter)."""
+    return fitted(plan, size).html
 
 
 def pdf_bytes(plan: Plan, size: str = "a4") -> bytes:
-    from weasyprint import HTML  # importing WeasyPrint is slow; only the renderer pays for it
-
-    return HTML(string=html(plan, size), base_url=base_url(), url_fetcher=url_fetcher()).write_pdf()
+    """The one-pager as a tagged PDF (PDF/UA-1: title, language, structure), one page."""
+    return fitted(plan, size).document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def cached(plan: Plan, size: str = "a4") -> RenderedPage | None:

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_safe
 from core.models import AuditEntry
 from core.services import audit_record
 from onepager import render as renderer
-from onepager.content import build
 from planning import selectors
 from planning.models import Plan
 from planning.views.plan import plan_context
@@ -18,8 +17,10 @@ from planning.views.plan import plan_context
 @require_safe
 def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    layout_page = renderer.preview(plan)  # as the A4 PDF lays it out
     context = plan_context(request, plan, tab="onepager") | {
-        "page": build(plan),
+        "page": layout_page,
+        "layout": layout_page.layout,
         "cached": renderer.cached(plan),
     }
     return render(request, "onepager/preview.html", context)
