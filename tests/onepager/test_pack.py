@@ -86,7 +86,7 @@ def pdf_text(data: bytes, tmp_path) -> list[str]:
 
 def outside_the_page(documents: list) -> list[str]:
     """Every box of every page (outside the margin boxes: headers, page numbers) that reaches beyond the
-    page's content area, as WeasyPrint laid it out."""
+    page's content area, as WeasyPrint laid it out; what a box clips (overflow: hidden) is not looked into."""
     found = []
 
     def walk(box, page: int, area: tuple) -> None:
@@ -97,6 +97,8 @@ def outside_the_page(documents: list) -> list[str]:
         if x < left - 0.5 or y < top - 0.5 or x + w > right + 0.5 or y + h > bottom + 0.5:
             where = f"{x:.0f},{y:.0f} {w:.0f}×{h:.0f} in {left:.0f},{top:.0f}–{right:.0f},{bottom:.0f}"
             found.append(f"page {page}: {type(box).__name__} {getattr(box, 'text', '')[:40]!r} at {where}")
+        if box.style["overflow"] != "visible":
+            return  # what is inside is clipped to this box
         for child in getattr(box, "children", []):
             walk(child, page, area)
 
