@@ -9,7 +9,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from orgs.models import Membership, OrgUnit, Role
+from orgs.models import Membership, OrgUnit, Role, Seller
 
 READ = frozenset(Role.values)
 EDIT_PLAN = frozenset({Role.SALES_LEADER})
@@ -101,3 +101,11 @@ def roles_on(user, unit: OrgUnit) -> set[str]:
     if user.is_superuser:
         return set(Role.values)
     return {role for role, path in _memberships(user) if unit.path.startswith(path)}
+
+
+def seller_of(user) -> Seller | None:
+    """The seller `user` signs in as (the seller seat: their own figures only, on their own page), or None.
+    The seat grants nothing else: without a membership every plan, unit and other seller stays 404."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return Seller.objects.filter(user=user).select_related("org_unit").first()

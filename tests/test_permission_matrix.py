@@ -5,8 +5,9 @@ The expected status of each (operation, role) is written down in `permission_mat
 one line per operation, one column per role (see `ROLES`); the test builds the same table from real
 requests and fails on any difference, listing it. Rules every line must also obey are checked on their own
 (`test_the_matrix_keeps_the_rules`): no 5xx; the anonymous API caller gets 401 and the anonymous page
-visitor the sign-in page; a leader of another unit and a user without roles get 404 on anything of team A1
-(another unit's objects answer 404, not 403); the viewer never changes anything.
+visitor the sign-in page; a leader of another unit, a user without roles and a seller of team A1 (the seller
+seat: their own number only) get 404 on anything of team A1 (another unit's objects answer 404, not 403);
+the viewer never changes anything.
 
 Each request runs in a savepoint that is rolled back, so every row sees the same world. Bodies are the
 objects' own representations (what a client would send back), so that authorised callers pass validation
@@ -54,7 +55,7 @@ from planning.models import (
 from planning.snapshot import plan_snapshot
 from tests.factories import PlanFactory, UserFactory
 
-ROLES = ("leader", "sibling", "ops", "executive", "viewer", "outsider", "anonymous")
+ROLES = ("leader", "sibling", "ops", "executive", "viewer", "outsider", "seller", "anonymous")
 TABLE = Path(__file__).with_name("permission_matrix.txt")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -72,8 +73,14 @@ def world(org, people, catalogues):
         approved_by=people.executive,
     )
     PlanningSettings.objects.filter(pk=PlanningSettings.load().pk).update(move_approval_threshold=1000)
+    # The seller seat: Sam signs in, with no role; his own row is in the grid below.
+    people.seller = UserFactory(username="sam")
     seller = Seller.objects.create(
-        name="Sam Seller", email="sam@example.com", org_unit=org.team_a1, start_date=date(2027, 1, 1)
+        name="Sam Seller",
+        email="sam@example.com",
+        org_unit=org.team_a1,
+        start_date=date(2027, 1, 1),
+        user=people.seller,
     )
     goal = LongTermGoal.objects.create(
         org_unit=org.team_a1, title="Double ARR", start_year=2026, end_year=2030
@@ -448,7 +455,7 @@ def test_the_matrix_keeps_the_rules():
         if not api and path not in OPEN_PAGES and got["anonymous"] != "302":
             broken.append(f"{key}: anonymous visitors are sent to sign in")
         about_team_a1 = ("{" in path or "<" in path) and not path.startswith(CATALOGUE)
-        for role in ("sibling", "outsider"):
+        for role in ("sibling", "outsider", "seller"):
             if about_team_a1 and got[role] not in ("404", "405"):
                 broken.append(f"{key}: {role} must get 404 for another unit's object, got {got[role]}")
             if got[role].endswith("*") and path not in LOADS:
