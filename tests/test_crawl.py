@@ -1,9 +1,9 @@
 """Every page a demo user can reach answers: no server error, no offered link that is missing, no
 template variable that does not resolve.
 
-The demo company is seeded once for the module. As each demo role, a user without roles and an
-anonymous visitor, the crawler follows every same-origin link (`<a href>`, `hx-get`) from the home page
-breadth first, opens every tab of every demo plan and every review quarter, and reads every API list
+The demo company is seeded once for the module. As each demo role (a seller among them), a user without
+roles and an anonymous visitor, the crawler follows every same-origin link (`<a href>`, `hx-get`) from the
+home page breadth first, opens every tab of every demo plan and every review quarter, and reads every API list
 and the first object's detail (and the detail's GET actions) the role may read.
 """
 
@@ -27,7 +27,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from planning.models import Plan, PlanRevision
 
-ROLES = ["leader", "ops", "exec", "viewer", "no-role", "anonymous"]
+ROLES = ["leader", "ops", "exec", "viewer", "seller", "no-role", "anonymous"]
 MAX_PAGES = 600  # per role
 # Files are fetched, not parsed. A one-page PDF takes WeasyPrint about a second, so each kind of file
 # (a route: one-pager PDF, grid XLSX, …) is fetched for the first few plans that offer it.

@@ -12,8 +12,8 @@ from core import formatting
 from core.models import DisplaySettings
 from demo import step1, step2, step3, step4, step5
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
-from orgs.services import membership_grant, org_unit_repath
-from planning.models import Plan
+from orgs.services import membership_grant, org_unit_repath, seller_update
+from planning.models import Plan, TargetAllocation
 from planning.services import plan_create, plan_transition, plan_update
 
 PASSWORD = "aop-demo-2026"
@@ -95,6 +95,9 @@ LOGINS = [
     ("exec", "Erin", "Walsh", Role.EXECUTIVE, "northwind", "Executive, whole company"),
     ("viewer", "Victor", "Hale", Role.VIEWER, "emea", "Viewer, EMEA"),
 ]
+# Seller logins (no role: the seller seat sees only their own number), one per North America team; the
+# Mid-Market one is the seller whose FY2028 row its leader edited by hand (demo.step1._hand_edit).
+SELLER_LOGINS = [("seller", "na-mid-market"), ("seller2", "na-ent-east"), ("seller3", "na-ent-west")]
 OTHER_LEADERS = [("emea.leader", "Elif", "Demir", "emea"), ("apac.leader", "Arjun", "Rao", "apac")]
 
 
@@ -117,6 +120,9 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")
         for username, first, last, _role, _unit, what in LOGINS:
             self.stdout.write(f"  {username:<8} {first} {last}: {what}")
+        sellers = Seller.objects.filter(user__isnull=False).select_related("user", "org_unit")
+        for seller in sellers.order_by("user__username"):
+            self.stdout.write(f"  {seller.user.username:<8} {seller.name}: Seller, {seller.org_unit}")
         self.stdout.write("  admin    Django admin (superuser)\n")
 
     def _seed(self) -> None:
@@ -131,6 +137,7 @@ class Command(BaseCommand):
         users = self._users(units)
         self._sellers(units, rng)
         self._plans(units, users)
+        self._seller_logins(units, users["ops"])
 
     def _unit(self, name: str, code: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
         unit = OrgUnit.objects.create(name=name, code=code, kind=kind, parent=parent)
@@ -191,6 +198,23 @@ class Command(BaseCommand):
                     )
                 )
         Seller.objects.bulk_create(sellers)
+
+    def _seller_logins(self, units: dict[str, OrgUnit], ops) -> None:
+        """Link a user to the first seller (by name) of each team who has a cascade row in both years; in
+        Mid-Market, to the seller whose row was edited by hand."""
+        for username, code in SELLER_LOGINS:
+            rows = TargetAllocation.objects.filter(plan__org_unit=units[code], seller__isnull=False)
+            if code == "na-mid-market":
+                rows = rows.filter(plan__fiscal_year=2028, version__gt=1)
+            else:
+                both = rows.filter(plan__fiscal_year=2027).values("seller")
+                rows = rows.filter(plan__fiscal_year=2028, seller__in=both)
+            seller = rows.select_related("seller").order_by("seller__name").first().seller
+            first, last = seller.name.split(" ", 1)
+            user = get_user_model().objects.create_user(
+                username, f"{username}@northwind.example", PASSWORD, first_name=first, last_name=last
+            )
+            seller_update(actor=ops, seller=seller, version=seller.version, values={"user": user})
 
     def _plans(self, units: dict[str, OrgUnit], users: dict) -> None:
         leader_of = {"na": users["leader"], "emea": users["emea.leader"], "apac": users["apac.leader"]}
