@@ -219,36 +219,14 @@ def _one_pager(prs, pack: Pack) -> None:
     _text(slide, (LEFT, 1.55, 4, 0.6), formatting.money(page.target), size=28, bold=True)
     if page.summary:
         _text(slide, (4.8, 1.3, 8, 0.9), page.summary[:400], size=11, colour=MUTED)
-    for i, (title, texts, more) in enumerate(_one_pager_lists(page)[:6]):
+    sections = [(key, items) for key, items in page.sections.items() if items][:6]
+    for i, (key, items) in enumerate(sections):
         x, y = LEFT + 4.15 * (i % 3), 2.4 + 2.3 * (i // 3)
-        lines = [f"• {text[:70]}" for text in texts[:5]]
-        if more + len(texts[5:]):
-            lines.append(f"+{more + len(texts[5:])} more")
-        _label(slide, (x, y, 4, 0.3), title)
+        lines = [f"• {item.text[:70]}" for item in items[:5]]
+        if len(items) > 5:
+            lines.append(f"+{len(items) - 5} more")
+        _label(slide, (x, y, 4, 0.3), key.replace("_", " "))
         _text(slide, (x, y + 0.3, 4, 1.9), "\n".join(lines), size=11)
-
-
-def _one_pager_lists(page) -> list[tuple[str, list[str], int]]:
-    """(title, the texts of its first items, how many more) of each list of the one-pager: its `sections`
-    (key → items with their text). Until the one-pager's rework that brings them is in, its lists of
-    objectives, initiatives, KPIs and risks (drop this fallback then)."""
-    if hasattr(page, "sections"):
-        return [
-            (key.replace("_", " "), [i.text for i in items], 0)
-            for key, items in page.sections.items()
-            if items
-        ]
-    lists = [
-        ("objectives", page.objectives, lambda o: o.title),
-        ("initiatives", page.initiatives, lambda i: i.title),
-        ("KPIs", page.kpis, lambda k: k["kpi"].name),
-        ("risks", page.risks, lambda r: r.title),
-    ]
-    return [
-        (title, [text(row) for row in listed.rows], listed.more)
-        for title, listed, text in lists
-        if listed.rows
-    ]
 
 
 def _attainment(prs, pack: Pack) -> None:
