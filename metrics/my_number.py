@@ -85,7 +85,13 @@ class Receipt:
 @dataclass
 class KPILine:
     kpi: KPI
-    result: engine.Result
+    result: engine.Result  # year to date
+    year: engine.Result  # the whole year: its pace projects the year-to-date rate to the year's end
+
+    @property
+    def measured(self) -> bool:
+        """A target or an actual for the seller: a line of its own (the others are only named)."""
+        return self.result.target is not None or self.result.actual is not None
 
 
 @dataclass
@@ -101,6 +107,14 @@ class MyNumber:
     kpis: list[KPILine] = field(default_factory=list)
     window: engine.Window | None = None
     churn: ChurnPolicy | None = None
+
+    @property
+    def measured(self) -> list[KPILine]:
+        return [k for k in self.kpis if k.measured]
+
+    @property
+    def unmeasured(self) -> list[KPILine]:
+        return [k for k in self.kpis if not k.measured]
 
     @property
     def credit_bar(self) -> Decimal | None:
@@ -209,8 +223,14 @@ def _kpis(seller: Seller, plan: Plan, window: engine.Window, allowance: Decimal 
     kpis = list(
         KPI.objects.filter(Q(pk__in=targeted) | Q(pk__in=measuring), active=True).distinct().order_by("name")
     )
-    results = engine.evaluate(kpis=kpis, windows=[window], sellers=[seller], today=today, allowance=allowance)
-    return [KPILine(kpi, results.get(kpi, window, seller=seller)) for kpi in kpis]
+    year = engine.year(plan.fiscal_year)
+    results = engine.evaluate(
+        kpis=kpis, windows=[window, year], sellers=[seller], today=today, allowance=allowance
+    )
+    return [
+        KPILine(kpi, results.get(kpi, window, seller=seller), results.get(kpi, year, seller=seller))
+        for kpi in kpis
+    ]
 
 
 def my_number(seller: Seller, year: int | None, today: dt.date | None = None) -> MyNumber:

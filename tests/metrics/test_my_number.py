@@ -94,15 +94,18 @@ def test_the_churn_allowance_and_kpis_are_the_metrics_rules_in_the_sellers_numbe
     expected = engine.evaluate(
         kpis=[revenue], windows=[window], sellers=[farid], today=today, allowance=D("10.00")
     ).get(revenue, window, seller=farid)
-    [mine] = [k.result for k in page.kpis if k.kpi == revenue]
-    assert (mine.target, mine.actual, mine.pace, mine.status, mine.credited) == (
+    [line] = [k for k in page.kpis if k.kpi == revenue]
+    mine = line.result
+    assert (mine.target, mine.expected, mine.actual, mine.status, mine.credited) == (
         expected.target,
+        expected.expected,
         expected.actual,
-        expected.pace,
         expected.status,
         expected.credited,
     )
-    assert mine.actual is not None
+    assert mine.actual is not None and line in page.measured
+    # the year's pace: the actual to date × the year's 365 days ÷ the 304 days from 1 Feb to 1 Dec 2026
+    assert line.year.pace == mine.actual * 365 / 304
 
 
 def test_the_page_shows_the_receipt_with_its_figures(demo, db, client):
