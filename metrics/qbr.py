@@ -2,6 +2,7 @@
 budget value, and the target adjustments made at the review."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -121,13 +122,8 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     q = request.GET.get("q", "")
     quarter = int(q) if q in ("1", "2", "3", "4") else default_quarter(plan.fiscal_year)
     periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
-    rows = list(
-        QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
-        .select_related("kpi", "org_unit", "seller")
-        .order_by("org_unit__path", "seller__name", "kpi__name")
-    )
-    unit_rows = [r for r in rows if r.seller_id is None]
-    top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
+    review = review_rows(plan, quarter)
+    top = review.top
     kpis = sorted({r.kpi for r in top}, key=lambda k: k.name)
     targeted = [r.kpi for r in top if r.target is not None] or kpis  # a trend needs something to compare
     chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), min(targeted, default=None, key=str))
@@ -140,15 +136,15 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "run": RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first(),
         "can_run": permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),
         "top": top,
-        "units": [r for r in unit_rows if r.org_unit_id != plan.org_unit_id],
-        "sellers": [r for r in rows if r.seller_id is not None and r.kpi.unit == KPI.Unit.CURRENCY],
-        "flags": [r for r in top if r.status in ("off_track", "stale") or r.partial],
+        "units": review.units,
+        "sellers": review.sellers,
+        "flags": review.flags,
         "kpis": kpis,
         "chosen": chosen,
         "trend": trend(plan, chosen) if chosen else None,
         "policy": ChurnPolicy.objects.filter(plan=plan).first(),
         "budget": budget_quarter(plan, periods),
-        "adjustments": _with_month_labels(
+        "adjustments": with_month_labels(
             TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related("kpi", "actor"),
             FiscalCalendar.load().rules.periods(plan.fiscal_year),
         ),
@@ -168,7 +164,34 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "metrics/qbr.html", context)
 
 
-def _with_month_labels(adjustments, periods) -> list[TargetAdjustment]:
+@dataclass
+class ReviewRows:
+    """A quarter's stored rollup rows as the review lists them."""
+
+    top: list[QuarterlyRollup]  # every KPI of the plan's own unit
+    units: list[QuarterlyRollup]  # every KPI of each unit below it
+    sellers: list[QuarterlyRollup]  # money KPIs per seller
+    flags: list[QuarterlyRollup]  # the plan unit's KPIs off track, stale or partly covered
+
+
+def review_rows(plan, quarter: int) -> ReviewRows:
+    """The rows the review page and the QBR pack both show: one read, split one way."""
+    rows = list(
+        QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
+        .select_related("kpi", "org_unit", "seller")
+        .order_by("org_unit__path", "seller__name", "kpi__name")
+    )
+    unit_rows = [r for r in rows if r.seller_id is None]
+    top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
+    return ReviewRows(
+        top=top,
+        units=[r for r in unit_rows if r.org_unit_id != plan.org_unit_id],
+        sellers=[r for r in rows if r.seller_id is not None and r.kpi.unit == KPI.Unit.CURRENCY],
+        flags=[r for r in top if r.status in ("off_track", "stale") or r.partial],
+    )
+
+
+def with_month_labels(adjustments, periods) -> list[TargetAdjustment]:
     """Each adjustment with `month`, its fiscal month as the grids name it: "Dec 2027 · P11"."""
     names = {c.key: c.long for c in month_columns(periods)}
     rows = list(adjustments)

@@ -77,14 +77,8 @@ def build(plan: Plan, quarter: int) -> Pack:
     """The pack of `plan` at its Q`quarter` review."""
     rules = FiscalCalendar.load().rules
     periods = engine.quarter(plan.fiscal_year, quarter, rules=rules).periods
-    rows = list(
-        QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
-        .select_related("kpi", "org_unit", "seller")
-        .order_by("org_unit__path", "seller__name", "kpi__name")
-    )
-    unit_rows = [r for r in rows if r.seller_id is None]
-    top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
-    sellers = [r for r in rows if r.seller_id is not None and r.kpi.unit == KPI.Unit.CURRENCY]
+    review = qbr.review_rows(plan, quarter)
+    top, sellers = review.top, review.sellers
     trends = _trend_kpis(top)
     policy = ChurnPolicy.objects.filter(plan=plan).first()
     budget = Budget.objects.filter(plan=plan).first()
@@ -96,9 +90,9 @@ def build(plan: Plan, quarter: int) -> Pack:
         data_date=content.data_date(plan),
         run=RollupRun.objects.filter(plan=plan, quarter=quarter).first(),
         top=sorted(top, key=_attention),
-        units=[r for r in unit_rows if r.org_unit_id != plan.org_unit_id],
+        units=review.units,
         sellers=sellers,
-        flags=[r for r in top if r.status in ("off_track", "stale") or r.partial],
+        flags=review.flags,
         trends=[_trend(plan, kpi) for kpi in trends[:TRENDS]],
         more_trends=max(len(trends) - TRENDS, 0),
         policy=policy,
@@ -106,7 +100,7 @@ def build(plan: Plan, quarter: int) -> Pack:
         budget=qbr.budget_quarter(plan, periods),
         moves=_moves(budget, periods),
         lines=_lines(budget),
-        adjustments=qbr._with_month_labels(
+        adjustments=qbr.with_month_labels(
             TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related("kpi", "actor"),
             rules.periods(plan.fiscal_year),
         ),
