@@ -150,3 +150,18 @@ def test_the_year_target_and_pace_are_shown_for_the_year_in_progress(plan, peopl
     facts, *_ = check_page(plan, "a4", tmp_path)
     assert "TARGET" in facts.text and "TO DATE" in facts.text and "PACE" in facts.text
     assert "Pace: the year's total at today's rate" in facts.text
+
+
+def test_the_sheets_own_user_agent_stylesheet_lays_it_out_as_weasyprints_full_one(plan, people, tmp_path):
+    """render.SHEET_UA is WeasyPrint's stylesheet cut to the sheet's elements, for speed: same pixels."""
+    grow(plan, people.leader, objectives=40)
+    text = render.fitted(plan).html
+    pictures = []
+    for name, full in (("cut", False), ("full", True)):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(render._laid_out(text, full_ua=full).write_pdf())
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "72", "-singlefile", str(path), str(tmp_path / name)], check=True
+        )
+        pictures.append((tmp_path / f"{name}.png").read_bytes())
+    assert pictures[0] == pictures[1]
