@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 
 from metrics import engine, my_number
 from metrics.models import KPI
@@ -24,6 +25,7 @@ from orgs import permissions
 from orgs.models import Seller
 from planning import cascade, grid
 from planning.models import Plan, TargetAllocation
+from tests.factories import SellerFactory, UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +166,16 @@ def test_only_a_seller_has_a_number_page(demo, db, client):
     assert client.get("/me/number/").status_code == 404
     client.logout()
     assert client.get("/me/number/").status_code == 302
+
+
+def test_a_sellers_menu_offers_their_own_page_not_lists_they_cannot_read(client, people, org):
+    user = UserFactory(username="sam_menu")
+    SellerFactory(org_unit=org.team_a1, user=user)
+    client.force_login(user)
+    page = client.get(reverse("my-number")).content.decode()
+    nav = page[page.index('<nav class="mainnav"') : page.index("</nav>")]
+    assert ">My number</a>" in nav and ">Plans</a>" not in nav and ">Settings</a>" not in nav
+    client.force_login(people.leader)
+    home = client.get(reverse("planning:home")).content.decode()
+    nav = home[home.index('<nav class="mainnav"') : home.index("</nav>")]
+    assert ">Plans</a>" in nav and ">My number</a>" not in nav
