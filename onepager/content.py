@@ -374,7 +374,7 @@ def _move_item(move: Move, currency: str) -> Item:
         detail=move.reason,
         cells={"amount": short(move.amount, currency), "kind": move.get_kind_display()},
         tone="warn" if pending else "muted",
-        status="Pending" if pending else "Posted",
+        status="Pending" if pending else "Reversal" if move.kind == Move.Kind.REVERSAL else "Posted",
     )
 
 
