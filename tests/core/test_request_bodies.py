@@ -48,8 +48,9 @@ def test_a_broken_multipart_body_on_a_page_answers_4xx(client, people, plan):
 
 
 def test_text_with_a_nul_character_answers_400_before_any_lookup(people, plan):
-    """PostgreSQL refuses NUL in any text it is given: a KPI looked up by a code holding one failed as a 500."""
+    """PostgreSQL refuses NUL in any text: a KPI looked up by a code holding one used to fail as a 500."""
     body = '{"kpi": "rev\\u0000enue", "org_unit": 1, "fiscal_year": 2028, "annual": "10"}'
     response = api_as(people.leader).post("/api/kpi-targets/set/", data=body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "JSON parse error - text may not contain the NUL character (\\u0000)."}
+    detail = "JSON parse error - text may not contain the NUL character (\\u0000)."
+    assert response.json() == {"detail": detail}
