@@ -115,9 +115,9 @@ def api_as(user) -> APIClient:
     return client
 
 
-@pytest.fixture
-def catalogues(db):
-    """The default capability and KPI catalogues, put back if a transactional test flushed them."""
+def restore_catalogues() -> None:
+    """The default capability and KPI catalogues, put back if a transactional test flushed them: as the
+    migrations leave them (the KPIs seeded, then percentages made ratios of two summed KPIs)."""
     import importlib
 
     from django.apps import apps
@@ -127,11 +127,14 @@ def catalogues(db):
 
     if not Capability.objects.exists():
         importlib.import_module("capabilities.migrations.0002_default_catalogue").seed(apps, None)
-    if (
-        not KPI.objects.exists()
-    ):  # the catalogue as the migrations leave it: seeded, then percentages as ratios
+    if not KPI.objects.exists():
         importlib.import_module("metrics.migrations.0002_default_kpis").seed(apps, None)
         importlib.import_module("metrics.migrations.0007_percentages_are_ratios").forwards(apps, None)
+
+
+@pytest.fixture
+def catalogues(db):
+    restore_catalogues()
 
 
 def sheet_post(client, url: str, edits: list[dict], **extra):

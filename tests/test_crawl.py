@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from planning.models import Plan, PlanRevision
+from tests.conftest import restore_catalogues
 
 ROLES = ["leader", "ops", "exec", "viewer", "seller", "no-role", "anonymous"]
 MAX_PAGES = 600  # per role
@@ -177,6 +178,7 @@ def _normalise(url: str, base: str) -> str | None:
 def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
     """The demo company (and a signed-up user without roles), once for the module, rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
+        restore_catalogues()  # a transactional test before this one may have flushed them
         call_command("seed_demo", stdout=io.StringIO())
         get_user_model().objects.create_user("no-role", "no-role@northwind.example", "aop-demo-2026")
         yield

@@ -25,6 +25,7 @@ from orgs import permissions
 from orgs.models import Seller
 from planning import cascade, grid
 from planning.models import Plan, TargetAllocation
+from tests.conftest import restore_catalogues
 from tests.factories import SellerFactory, UserFactory
 
 
@@ -32,6 +33,7 @@ from tests.factories import SellerFactory, UserFactory
 def demo(django_db_setup, django_db_blocker) -> Iterator[str]:
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
+        restore_catalogues()  # a transactional test before this one may have flushed them
         call_command("seed_demo", stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
