@@ -12,7 +12,7 @@ display text made here, so the browser formats nothing itself.
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -215,7 +215,7 @@ def read_values(sheet: Sheet, edits: list[Edit]) -> dict[tuple[str, str], tuple[
     return values
 
 
-def respond(request: HttpRequest, sheet: Sheet, *, after: Callable[[], None] | None = None) -> JsonResponse:
+def respond(request: HttpRequest, sheet: Sheet) -> JsonResponse:
     """Apply a posted batch to `sheet` and answer with the changed rows and the footer (200), or with
     every refused cell and why (422; 409 when someone else changed a cell since the page was loaded).
     Nothing is written unless all of it is."""
@@ -238,8 +238,6 @@ def respond(request: HttpRequest, sheet: Sheet, *, after: Callable[[], None] | N
         return _refused(
             {(e.row, e.col): message for e in edits}, 403 if isinstance(exc, PermissionDenied) else 422
         )
-    if after is not None:
-        after()
     return JsonResponse(sheet.payload(sheet.affected({e.row for e in edits})))
 
 
