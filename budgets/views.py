@@ -290,29 +290,14 @@ def spend_import_apply(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _spend_import_apply(request: HttpRequest, plan, budget: Budget, name: str, changes) -> HttpResponse:
-    outcome = editing.submit(
-        None, lambda: services.spend_rows_set(actor=request.user, budget=budget, changes=changes)
+    undo.import_apply(
+        request,
+        lambda: services.spend_rows_set(actor=request.user, budget=budget, changes=changes),
+        scope=_spend_scope(plan),
+        name=name,
+        what="spend",
+        done=f"Spend imported: {len(changes)} line(s) changed.",
     )
-    if outcome.stale:
-        messages.error(
-            request,
-            f"The spend changed since {name} was read, so nothing was imported. "
-            "Import the file again to see what it would change now.",
-        )
-    elif outcome.ok:
-        undo.offer_undo(
-            request,
-            scope=_spend_scope(plan),
-            data={"name": name, "changes": undo.changes_json(outcome.saved)},
-            label=f"Undo the import of {name}",
-        )
-        messages.success(
-            request,
-            f"Spend imported: {len(changes)} line(s) changed. "
-            f"“Undo the import of {name}” puts the spend back as it was.",
-        )
-    else:
-        messages.error(request, outcome.message)
     return _back(plan.pk, "spend")
 
 
@@ -321,19 +306,12 @@ def _spend_import_apply(request: HttpRequest, plan, budget: Budget, name: str, c
 def spend_import_undo(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Put back the spend the user's last import changed, if none of it changed since."""
     plan, budget = _budget(request, plan_id)
-    point = undo.undo_take(request, scope=_spend_scope(plan))
-    if budget is None or point is None:
-        messages.error(request, "There is no spend import of yours to undo on this plan any more.")
-        return _back(plan.pk, "spend")
-    changes = undo.changes_from_json(point["data"]["changes"])
-    outcome = editing.submit(
-        None, lambda: services.spend_rows_set(actor=request.user, budget=budget, changes=changes)
+    write = (
+        (lambda changes: services.spend_rows_set(actor=request.user, budget=budget, changes=changes))
+        if budget is not None
+        else None
     )
-    name = point["data"]["name"]
-    if outcome.stale:
-        messages.error(request, f"The spend changed since {name} was imported, so nothing was undone.")
-    else:
-        editing.report(request, outcome, done=f"Import of {name} undone: {len(changes)} line(s) are back.")
+    undo.import_undo(request, write, scope=_spend_scope(plan), what="spend", rows="line(s)")
     return _back(plan.pk, "spend")
 
 

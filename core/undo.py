@@ -14,12 +14,15 @@ each with its fiscal month, for the confirmation page.
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest
 
+from core import editing
 from core.exceptions import StaleVersionError
 
 PENDING = "aop.pending"
@@ -163,3 +166,49 @@ def cells(changes: list[RowChange], periods: list) -> list[Cell]:
 def overwrites(changes: list[RowChange]) -> bool:
     """True when the changes would replace a value already there (the case that asks first)."""
     return any(change.overwrites for change in changes)
+
+
+# --- An import applied after its confirmation, and undone: one flow for every import ---------------------
+
+
+def import_apply(
+    request: HttpRequest, write: Callable[[], list[RowChange]], *, scope: str, name: str, what: str, done: str
+) -> None:
+    """Apply a confirmed import through `write` (which returns the changes that undo it), say how it went
+    and offer its undo. `what` is what the file wrote ("grid", "spend"); `done` opens the success message."""
+    outcome = editing.submit(None, write)
+    if outcome.stale:
+        messages.error(
+            request,
+            f"The {what} changed since {name} was read, so nothing was imported. "
+            "Import the file again to see what it would change now.",
+        )
+    elif outcome.ok:
+        data = {"name": name, "changes": changes_json(outcome.saved)}
+        offer_undo(request, scope=scope, data=data, label=f"Undo the import of {name}")
+        messages.success(request, f"{done} “Undo the import of {name}” puts the {what} back as it was.")
+    else:
+        messages.error(request, outcome.message)
+
+
+def import_undo(
+    request: HttpRequest,
+    write: Callable[[list[RowChange]], list[RowChange]] | None,
+    *,
+    scope: str,
+    what: str,
+    rows: str,
+) -> None:
+    """Put back what the user's last import on `scope` changed, through `write(changes)`, unless it changed
+    since (then nothing is undone). `write` None: there is nothing it could be written to any more."""
+    point = undo_take(request, scope=scope)
+    if write is None or point is None:
+        messages.error(request, f"There is no {what} import of yours to undo on this plan any more.")
+        return
+    changes = changes_from_json(point["data"]["changes"])
+    name = point["data"]["name"]
+    outcome = editing.submit(None, lambda: write(changes))
+    if outcome.stale:
+        messages.error(request, f"The {what} changed since {name} was imported, so nothing was undone.")
+    else:
+        editing.report(request, outcome, done=f"Import of {name} undone: {len(changes)} {rows} are back.")

@@ -176,29 +176,14 @@ NOT_WAITING = (
 def _grid_import_apply(
     request: HttpRequest, plan: Plan, name: str, changes: list[undo.RowChange], unchanged: int
 ) -> HttpResponse:
-    outcome = editing.submit(
-        None, lambda: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes)
+    undo.import_apply(
+        request,
+        lambda: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes),
+        scope=import_scope(plan),
+        name=name,
+        what="grid",
+        done=f"Imported: {len(changes)} row(s) changed, {unchanged} unchanged.",
     )
-    if outcome.stale:
-        messages.error(
-            request,
-            f"The grid changed since {name} was read, so nothing was imported. "
-            "Import the file again to see what it would change now.",
-        )
-    elif outcome.ok:
-        undo.offer_undo(
-            request,
-            scope=import_scope(plan),
-            data={"name": name, "changes": undo.changes_json(outcome.saved)},
-            label=f"Undo the import of {name}",
-        )
-        messages.success(
-            request,
-            f"Imported: {len(changes)} row(s) changed, {unchanged} unchanged. "
-            f"“Undo the import of {name}” puts the grid back as it was.",
-        )
-    else:
-        messages.error(request, outcome.message)
     return redirect(targets_url(plan))
 
 
@@ -207,19 +192,13 @@ def _grid_import_apply(
 def grid_import_undo(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Put back the grid rows the user's last import changed, if none of them changed since."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    point = undo.undo_take(request, scope=import_scope(plan))
-    if point is None:
-        messages.error(request, "There is no import of yours to undo on this plan any more.")
-        return redirect(targets_url(plan))
-    changes = undo.changes_from_json(point["data"]["changes"])
-    outcome = editing.submit(
-        None, lambda: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes)
+    undo.import_undo(
+        request,
+        lambda changes: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes),
+        scope=import_scope(plan),
+        what="grid",
+        rows="row(s)",
     )
-    name = point["data"]["name"]
-    if outcome.stale:
-        messages.error(request, f"The grid changed since {name} was imported, so nothing was undone.")
-    else:
-        editing.report(request, outcome, done=f"Import of {name} undone: {len(changes)} row(s) are back.")
     return redirect(targets_url(plan))
 
 
