@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "capabilities",
     "budgets",
     "metrics",
+    "sellers",
     "onepager",
     "demo",
 ]

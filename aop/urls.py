@@ -10,7 +10,6 @@ from capabilities import views as capability_views
 from core import accounts
 from core.views import healthz
 from metrics import api as step4
-from metrics import my_number_views
 from metrics import views as metric_views
 from onepager.api import OnePagerPDFView
 from onepager.pack_api import PackPDFView, PackPPTXView
@@ -71,7 +70,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/capabilities/", include("capabilities.urls")),
     path("capabilities/", capability_views.catalogue, name="capability-catalogue"),
     path("capabilities/<int:capability_id>/", capability_views.capability_detail, name="capability"),
-    path("me/number/", my_number_views.my_number, name="my-number"),  # the seller seat
+    path("me/", include("sellers.urls")),  # the seller seat
     path("kpis/", metric_views.catalogue, name="kpi-catalogue"),
     path("kpis/new/", metric_views.kpi_detail, name="kpi-new"),
     path("kpis/<int:kpi_id>/", metric_views.kpi_detail, name="kpi"),

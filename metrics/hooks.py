@@ -16,7 +16,7 @@ from core.registry import (
     Tab,
     TreeBranch,
 )
-from metrics import dashboard, engine, my_number, snapshot_sections
+from metrics import dashboard, engine, snapshot_sections
 from metrics.models import KPI, KPITarget
 from orgs.models import FiscalCalendar
 from planning import overview, tree
@@ -94,7 +94,6 @@ def register(registry: Registry) -> None:
         ),
         FundingRule(funds="planning.Objective", related_name="kpis", label="KPI", order=40),
         DashboardPanel(key="metrics-by-role", build=dashboard.panels, order=40),
-        DashboardPanel(key="my-number", build=my_number.panels, order=41),  # the seller seat
         SnapshotSection(title="KPIs", build=snapshot_sections.kpis, order=40),
         SnapshotSection(title="Churn policy", build=snapshot_sections.churn, order=41),
         AlertSource(

@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from metrics import my_number as selectors
 from orgs import permissions
+from sellers import number as selectors
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -26,4 +26,4 @@ def my_number(request: HttpRequest) -> HttpResponse:
     if seller is None:
         raise Http404("You are not a seller.")
     page = selectors.my_number(seller, _year(request))
-    return render(request, "metrics/my_number.html", {"page": page})
+    return render(request, "sellers/number.html", {"page": page})

@@ -262,4 +262,4 @@ def panels(user) -> list[Panel]:
         return []
     page = my_number(seller, None)
     data = {"page": page, "url": reverse("my-number")}
-    return [Panel("My number", "metrics/panels/my_number.html", data)]
+    return [Panel("My number", "sellers/panels/number.html", data)]

@@ -19,12 +19,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from metrics import engine, my_number
+from metrics import engine
 from metrics.models import KPI
 from orgs import permissions
 from orgs.models import Seller
 from planning import cascade, grid
 from planning.models import Plan, TargetAllocation
+from sellers import number as my_number
 from tests.conftest import restore_catalogues
 from tests.factories import SellerFactory, UserFactory
 
