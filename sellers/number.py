@@ -208,8 +208,27 @@ def receipt(row: TargetAllocation) -> Receipt:
             sum(ruled, ZERO),
             list(zip(labels, ruled, strict=True)),
         ),
+        Line("Ramp", _ramp(row.seller, rules, plan.fiscal_year, labels), sum(ruled, ZERO)),
     ]
     return Receipt(lines, ruled, _edits(row, labels), row.month_amounts)
+
+
+def _ramp(seller, rules, fiscal_year: int, labels: list[str]) -> str:
+    """The seller's ramp in the year, by the capacity check's own function (calc.ramp_by_period), and what
+    the cascade does with it: nothing. It splits the target by the rows' weights; ramp lowers the unit's
+    capacity (the coverage a leader sees), not a seller's quota, so this step changes no figure."""
+    ramp = calc.ramp_by_period(seller, rules, fiscal_year)
+    schedule = "/".join(f"{r:g}" for r in seller.ramp)
+    partial = [f"{label} {r * HUNDRED:.0f}%" for label, r in zip(labels, ramp, strict=True) if r < 1]
+    started = formatting.day(seller.start_date)
+    if not partial:
+        return f"Fully ramped in every month of FY{fiscal_year} (started {started})."
+    left = f", left {formatting.day(seller.end_date)}" if seller.end_date else ""
+    return (
+        f"Started {started}{left}, ramp {schedule}% from the start month: "
+        f"{' · '.join(partial)}. The cascade splits by weight and does not lower a quota for ramp; these "
+        "months count at their ramp in the plan's capacity check. No change to your months."
+    )
 
 
 def _percent(part: Decimal, whole: Decimal) -> str:

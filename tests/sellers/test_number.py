@@ -55,12 +55,13 @@ def test_each_receipt_line_is_the_stored_figure_and_the_lines_end_at_the_quota(d
     page = my_number.my_number(farid, 2028)
     plan, row, receipt = page.plan, page.row, page.receipt
     assert plan == Plan.objects.get(org_unit__code="na-mid-market", fiscal_year=2028)
-    target, buffered, share, phased = (line.amount for line in receipt.lines)
+    target, buffered, share, phased, ramped = (line.amount for line in receipt.lines)
     assert target == cascade.target_total(plan) == D("4465000")
     assert buffered == grid.grid(plan).assigned == D("4911500.00")  # 4,465,000 × 1.1
     weights = TargetAllocation.objects.filter(plan=plan).values_list("weight", flat=True)
     assert list(weights) == [D("1")] * 8
-    assert share == phased == D("613937.50")  # 4,911,500.00 ÷ 8
+    assert share == phased == ramped == D("613937.50")  # 4,911,500.00 ÷ 8; ramp lowers no quota
+    assert receipt.lines[4].detail.startswith("Fully ramped in every month of FY2028 (started ")
     assert sum(receipt.ruled) == D("613937.50")
     [edit] = receipt.edits
     assert (edit.actor, edit.before, edit.after[1:11]) == ("leader", receipt.ruled, receipt.ruled[1:11])
@@ -79,12 +80,27 @@ def test_an_unedited_row_is_the_rule_to_the_cent(demo, db):
         D("6064000"),
         D("6670400.00"),  # × 1.1
         D("952914.29"),  # ÷ 7, the leftover cent to the largest remainder
-        D("952914.29"),
+        D("952914.29"),  # phased
+        D("952914.29"),  # ramp: no change
     ]
     assert page.receipt.edits == []
     assert not page.receipt.differs
     assert page.receipt.stored == page.row.month_amounts == page.receipt.ruled
     assert page.receipt.quota == D("952914.29")
+
+
+def test_the_ramp_line_names_the_ramping_months_and_changes_no_figure(db):
+    """A seller who starts in the year's fourth month: months 1–3 before the start (0%), then 0/25/50/75%,
+    read by the capacity check's own function; the line's amount is the phased share, unchanged."""
+    from orgs.models import FiscalCalendar
+
+    rules = FiscalCalendar.load().rules
+    periods = rules.periods(2028)
+    newcomer = SellerFactory(start_date=periods[3].start, ramp=[0, 25, 50, 75, 100])
+    labels = [p.label for p in periods]
+    text = my_number._ramp(newcomer, rules, 2028, labels)
+    months = " · ".join(f"{labels[i]} {pct}%" for i, pct in enumerate([0, 0, 0, 0, 25, 50, 75]))
+    assert f"ramp 0/25/50/75/100% from the start month: {months}. The cascade" in text
 
 
 def test_the_churn_allowance_and_kpis_are_the_metrics_rules_in_the_sellers_numbers(demo, db):
