@@ -38,6 +38,12 @@ class AuditEntry(models.Model):
         SENT_BACK = "sent_back", "Sent back"
         REOPENED = "reopened", "Reopened"
         DOWNLOADED = "downloaded", "Downloaded"
+        # A seller's quota (sellers.quotas): sent by a leader, then opened, asked about, answered, accepted.
+        PUBLISHED = "published", "Published"
+        OPENED = "opened", "Opened"
+        ASKED = "asked", "Asked about"
+        ANSWERED = "answered", "Answered"
+        ACCEPTED = "accepted", "Accepted"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -45,6 +45,7 @@ class QuotaAcceptance(VersionedModel):
         QUESTION = "question", "Question asked"
         ACCEPTED = "accepted", "Accepted"
         CHANGED = "changed", "Changed since accepted"
+        WITHDRAWN = "withdrawn", "Withdrawn"  # re-published without a row for the seller
 
     publication = models.ForeignKey(QuotaPublication, on_delete=models.CASCADE, related_name="acceptances")
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="quota_acceptances")
