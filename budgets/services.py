@@ -322,11 +322,15 @@ def spend_set(*, actor: Actor, line: BudgetLine, months: list[Decimal]) -> list[
 
 @transaction.atomic
 def spend_months_write(
-    *, actor: Actor, budget: Budget, values: dict[tuple[int, int], tuple[Decimal, int]]
+    *,
+    actor: Actor,
+    budget: Budget,
+    values: dict[tuple[int, int], tuple[Decimal, int]],
+    comment: str = "",
 ) -> int:
     """Record spend for some months of some lines, {(line id, period): (amount, version seen)}, each only
     if still at the version its editor saw (0: none recorded yet); StaleVersionError otherwise, and nothing
-    is written. Returns how many months changed."""
+    is written. `comment` (why) goes into the history with each change. Returns how many months changed."""
     ensure_spend_writer(actor, budget.plan)
     lines = {
         line.pk: line for line in BudgetLine.objects.filter(budget=budget, pk__in={k[0] for k in values})
@@ -350,10 +354,13 @@ def spend_months_write(
                     model=Spend,
                     values={"line": lines[line_id], "period": period, "amount": amount},
                     actor=actor,
+                    comment=comment,
                 )
                 changed += 1
         elif row.amount != amount:
-            versioned_update(instance=row, version=version, values={"amount": amount}, actor=actor)
+            versioned_update(
+                instance=row, version=version, values={"amount": amount}, actor=actor, comment=comment
+            )
             changed += 1
     return changed
 

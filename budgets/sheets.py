@@ -76,5 +76,5 @@ class SpendSheet(Sheet):
         if stale:
             raise Refused(stale, status=409)
         writes = {(int(row), int(col[1:])): value for (row, col), value in values.items()}
-        services.spend_months_write(actor=actor, budget=self.budget, values=writes)
+        services.spend_months_write(actor=actor, budget=self.budget, values=writes, comment=self.comment)
         self._lines = None

@@ -70,9 +70,14 @@ def _names(objects) -> list[str]:
 
 @transaction.atomic
 def versioned_create(
-    *, model: type[M], values: dict[str, Any], actor: Actor, m2m: dict[str, list] | None = None
+    *,
+    model: type[M],
+    values: dict[str, Any],
+    actor: Actor,
+    m2m: dict[str, list] | None = None,
+    comment: str = "",
 ) -> M:
-    """Validate and insert a row (and its many-to-many links), recording every initial value."""
+    """Validate and insert a row (and its many-to-many links), recording every initial value (and why)."""
     instance = model(**values)
     instance.full_clean()
     instance.save()
@@ -80,7 +85,9 @@ def versioned_create(
     for name, related in (m2m or {}).items():
         getattr(instance, name).set(related)
         created[name] = [None, _names(related)]
-    audit_record(actor=actor, action=AuditEntry.Action.CREATED, instance=instance, changes=created)
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATED, instance=instance, changes=created, comment=comment
+    )
     return instance
 
 

@@ -7,11 +7,13 @@ row of 12 months share the row's version across its cells, grids that store a ro
 cell its own (0 = nothing stored yet). The page (templates/includes/sheet.html, static/aop/sheet.js)
 sends a batch of edits — one cell left, a pasted block, an undo — as JSON; `respond` reads every cell
 as a number in the user's locale, names each bad cell by its fiscal month, and lets the sheet apply the
-batch in one transaction: all of it or none. The answer carries the changed rows and the footer as
-display text made here, so the browser formats nothing itself.
+batch in one transaction: all of it or none. A batch may say why it was made ("comment", the toolbar's
+"Why" box): the sheet's writes keep it in the history with each change. The answer carries the changed
+rows and the footer as display text made here, so the browser formats nothing itself.
 """
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +27,8 @@ from core.editing import error_text
 from core.exceptions import InvalidTransitionError, StaleVersionError
 
 MAX_EDITS = 5000  # a pasted block of 400 rows × 12 months, and some
+MAX_COMMENT = 300  # a one-line reason: the history and a seller's receipt show it whole
+SHAPE = 'Send {"edits": [{"row", "col", "value", "version"}], "comment": "why (optional)"}.'
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,9 @@ class Sheet:
     can_edit: bool = False
     total_note: str = ""  # a line under the grid about its total ("Fully assigned …"), as safe HTML
     currency: str | None = None  # the money columns' currency (None: the company's)
+    comment: str = ""  # why the batch being applied was made: `respond` sets it, `apply` writes it along
+    comment_max: int = MAX_COMMENT
+    comment_note: str = ""  # who else reads the reason ("Sellers see it on their receipt.")
 
     def rows(self) -> list[Row]:
         raise NotImplementedError
@@ -166,20 +173,45 @@ def _exact_number(value: Decimal) -> str:
 
 
 # -- the write ------------------------------------------------------------------------------------------
-def read_edits(request: HttpRequest) -> list[Edit]:
-    """The batch a grid page posts: {"edits": [{"row", "col", "value", "version"}, …]}; ValueError when
-    the body is not that shape."""
+def read_batch(request: HttpRequest) -> tuple[list[Edit], str]:
+    """The batch a grid page posts: {"edits": [{"row", "col", "value", "version"}, …], "comment": "…"};
+    ValueError, saying what is wrong, when the body is not that shape."""
     try:
         body = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise ValueError(SHAPE) from exc
+    if not isinstance(body, dict):
+        raise ValueError(SHAPE)
+    return read_edits(body), read_comment(body)
+
+
+def read_edits(body: dict) -> list[Edit]:
+    try:
         edits = [
             Edit(str(e["row"]), str(e["col"]), str(e.get("value") or ""), int(e.get("version") or 0))
             for e in body["edits"]
         ]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError('Send {"edits": [{"row", "col", "value", "version"}]}.') from exc
+        raise ValueError(SHAPE) from exc
     if not edits or len(edits) > MAX_EDITS:
         raise ValueError(f"Send from 1 to {MAX_EDITS:,} edits at a time.")
     return edits
+
+
+def read_comment(body: dict) -> str:
+    """The batch's reason on one line (spaces collapsed, control characters dropped); "" when none."""
+    comment = body.get("comment")
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise ValueError("The reason for these changes must be text.")
+    comment = "".join(c for c in " ".join(comment.split()) if unicodedata.category(c) != "Cc")
+    if len(comment) > MAX_COMMENT:
+        raise ValueError(
+            f"Nothing was saved: the reason is {len(comment):,} characters long; "
+            f"shorten it to {MAX_COMMENT} or fewer."
+        )
+    return comment
 
 
 def read_values(sheet: Sheet, edits: list[Edit]) -> dict[tuple[str, str], tuple[Decimal, int]]:
@@ -217,12 +249,12 @@ def read_values(sheet: Sheet, edits: list[Edit]) -> dict[tuple[str, str], tuple[
 
 def respond(request: HttpRequest, sheet: Sheet) -> JsonResponse:
     """Apply a posted batch to `sheet` and answer with the changed rows and the footer (200), or with
-    every refused cell and why (422; 409 when someone else changed a cell since the page was loaded).
-    Nothing is written unless all of it is."""
+    every refused cell and why (422; 409 when someone else changed a cell since the page was loaded;
+    400 when the body is not a batch or its reason is too long). Nothing is written unless all of it is."""
     if not sheet.can_edit:
         return JsonResponse({"message": "You cannot edit this grid.", "errors": []}, status=403)
     try:
-        edits = read_edits(request)
+        edits, sheet.comment = read_batch(request)
     except ValueError as exc:
         return JsonResponse({"message": str(exc), "errors": []}, status=400)
     try:

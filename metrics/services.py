@@ -194,11 +194,17 @@ def actual_fingerprint(row: Actual | None) -> int:
 
 @transaction.atomic
 def target_months_write(
-    *, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year: int, values: dict[int, tuple[Decimal, int]]
+    *,
+    actor: Actor,
+    kpi: KPI,
+    org_unit: OrgUnit,
+    fiscal_year: int,
+    values: dict[int, tuple[Decimal, int]],
+    comment: str = "",
 ) -> int:
     """Set some of a unit's monthly targets for a KPI, {period: (value, version seen)}, each only if it is
     still at the version its editor saw (0: none yet); StaleVersionError otherwise, and nothing is written.
-    Returns how many changed."""
+    `comment` (why) goes into the history with each change. Returns how many changed."""
     _ensure_metrics_writer(actor, org_unit)
     existing = {
         t.period: t
@@ -216,21 +222,33 @@ def target_months_write(
         if row is None:
             values_ = {"kpi": kpi, "org_unit": org_unit, "seller": None, "fiscal_year": fiscal_year}
             versioned_create(
-                model=KPITarget, values={**values_, "period": period, "value": value}, actor=actor
+                model=KPITarget,
+                values={**values_, "period": period, "value": value},
+                actor=actor,
+                comment=comment,
             )
             changed += 1
         elif row.value != value:
-            versioned_update(instance=row, version=version, values={"value": value}, actor=actor)
+            versioned_update(
+                instance=row, version=version, values={"value": value}, actor=actor, comment=comment
+            )
             changed += 1
     return changed
 
 
 @transaction.atomic
 def actual_months_write(
-    *, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year: int, values: dict[int, tuple[Decimal, int]]
+    *,
+    actor: Actor,
+    kpi: KPI,
+    org_unit: OrgUnit,
+    fiscal_year: int,
+    values: dict[int, tuple[Decimal, int]],
+    comment: str = "",
 ) -> int:
     """Manual entry of a unit's own actuals, dated each fiscal month's first day: {period: (value,
-    fingerprint seen)}; a month someone changed since is refused (StaleVersionError), nothing written."""
+    fingerprint seen)}; a month someone changed since is refused (StaleVersionError), nothing written.
+    `comment` (why) goes into the history with each change."""
     _ensure_metrics_writer(actor, org_unit)
     if kpi.aggregation == KPI.Aggregation.RATIO:
         raise ValidationError(f"{kpi} is a ratio: enter its numerator and denominator instead.")
@@ -261,6 +279,7 @@ def actual_months_write(
             action=AuditEntry.Action.UPDATED,
             instance=kpi,
             changes={f"{org_unit} actual P{period} FY{fiscal_year}": [jsonable(before), jsonable(value)]},
+            comment=comment,
         )
         changed += 1
     return changed

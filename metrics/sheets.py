@@ -116,6 +116,7 @@ class KPISheet(Sheet):
             "kpi": self.kpi,
             "org_unit": self.plan.org_unit,
             "fiscal_year": self.plan.fiscal_year,
+            "comment": self.comment,
         }
         stale = self._stale(target, manual)
         if stale:

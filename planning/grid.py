@@ -22,12 +22,19 @@ T = TypeVar("T")
 
 
 def allocation_update(
-    *, actor: Actor, allocation: TargetAllocation, version: int, months: list[Decimal], weight: Decimal
+    *,
+    actor: Actor,
+    allocation: TargetAllocation,
+    version: int,
+    months: list[Decimal],
+    weight: Decimal,
+    comment: str = "",
 ) -> TargetAllocation:
-    """Edit one row of the cascade grid: its 12 monthly amounts and its manual weight."""
+    """Edit one row of the cascade grid: its 12 monthly amounts and its manual weight (`comment`: why,
+    kept in the history and shown on a seller's receipt)."""
     ensure_plan_editable(plan=allocation.plan, actor=actor)
     values = {"months": [str(Decimal(m).quantize(calc.CENT)) for m in months], "weight": weight}
-    return versioned_update(instance=allocation, version=version, values=values, actor=actor)
+    return versioned_update(instance=allocation, version=version, values=values, actor=actor, comment=comment)
 
 
 @dataclass
@@ -72,7 +79,9 @@ def grid_import_preview(*, plan: Plan, rows: list[tuple[int, str, list[str]]]) -
 
 
 @transaction.atomic
-def grid_rows_set(*, actor: Actor, plan: Plan, changes: list[RowChange]) -> list[RowChange]:
+def grid_rows_set(
+    *, actor: Actor, plan: Plan, changes: list[RowChange], comment: str = ""
+) -> list[RowChange]:
     """Write the changes' months over the grid rows they name, each only if still at the version read:
     a stale row or one gone and nothing changes (StaleVersionError). Returns the changes that undo it."""
     ensure_plan_editable(plan=plan, actor=actor)
@@ -83,7 +92,12 @@ def grid_rows_set(*, actor: Actor, plan: Plan, changes: list[RowChange]) -> list
         if row is None:
             raise ChangedSince(f"{change.name} is no longer a row of the grid.")
         saved = allocation_update(
-            actor=actor, allocation=row, version=change.seen, months=list(change.after), weight=row.weight
+            actor=actor,
+            allocation=row,
+            version=change.seen,
+            months=list(change.after),
+            weight=row.weight,
+            comment=comment,
         )
         undo.append(change.undone(saved.version))
     return undo

@@ -22,6 +22,8 @@ class CascadeSheet(Sheet):
     def __init__(self, plan: Plan, *, can_edit: bool, grid: target_grid.Grid | None = None):
         self.plan, self.can_edit, self._grid = plan, can_edit, grid
         self.corner = "Seller" if plan.cascade_level == CascadeLevel.SELLERS else "Unit"
+        if plan.cascade_level == CascadeLevel.SELLERS:  # a seller's receipt lists each hand edit and why
+            self.comment_note = "Each seller sees it on their receipt."
         self.rules = FiscalCalendar.load().rules
         self.manual = plan.cascade_method == CascadeMethod.MANUAL
         self.url = reverse("planning:grid-cells", args=[plan.pk])
@@ -101,6 +103,11 @@ class CascadeSheet(Sheet):
             raise Refused(errors, status=409 if all(CHANGED in e for e in errors.values()) else 422)
         for allocation, months, weight in writes:
             target_grid.allocation_update(
-                actor=actor, allocation=allocation, version=allocation.version, months=months, weight=weight
+                actor=actor,
+                allocation=allocation,
+                version=allocation.version,
+                months=months,
+                weight=weight,
+                comment=self.comment,
             )
         self._grid = None

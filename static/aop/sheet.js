@@ -2,8 +2,10 @@
 // spreadsheet. Arrow keys, Tab / Shift-Tab and Enter move; Escape puts a cell back; F2 edits inside a cell.
 // A cell saves when it is left; a block pasted from Excel or Google Sheets (tab-separated) is sent as one
 // batch that the server applies whole or not at all; Undo / Redo (Ctrl+Z, Ctrl+Y) send the earlier values
-// again as ordinary versioned writes. The server formats every value it sends back; nothing is formatted
-// here, so a figure reads the same on the page, in the grid and in the PDF.
+// again as ordinary versioned writes. The toolbar's optional "Why" box goes with every save as the batch's
+// "comment" (kept in the history) until it is changed; it starts empty on every page load. The server
+// formats every value it sends back; nothing is formatted here, so a figure reads the same on the page, in
+// the grid and in the PDF.
 (function () {
   "use strict";
   if (window.aopSheets) return;
@@ -20,6 +22,7 @@
     this.note = root.querySelector(".sheet-note");
     this.undoButton = root.querySelector("[data-sheet-undo]");
     this.redoButton = root.querySelector("[data-sheet-redo]");
+    this.why = root.querySelector("[data-sheet-why]");
     this.undos = [];
     this.redos = [];
     this.queue = Promise.resolve();
@@ -34,6 +37,10 @@
     root.addEventListener("dblclick", function (e) { if (isCell(e.target)) e.target.dataset.mode = "edit"; });
     if (this.undoButton) this.undoButton.addEventListener("click", function () { self.step(self.undos, self.redos, "before"); });
     if (this.redoButton) this.redoButton.addEventListener("click", function () { self.step(self.redos, self.undos, "after"); });
+    if (this.why) {
+      this.why.value = "";  // a reason given before a reload is not this visit's reason
+      this.why.addEventListener("input", function () { self.checkWhy(); });
+    }
   }
 
   function isCell(el) { return el && el.classList && el.classList.contains("sheet-cell"); }
@@ -123,6 +130,22 @@
     if (edits.length) this.save(edits, { record: true });
   };
 
+  // -- the reason ------------------------------------------------------------------------------------
+  // As the server reads it (core.sheet.read_comment): one line, spaces collapsed, counted in characters.
+  Sheet.prototype.reason = function () { return this.why ? this.why.value.trim().split(/\s+/).join(" ") : ""; };
+
+  Sheet.prototype.whyProblem = function () {
+    var max = this.why ? Number(this.why.dataset.max) : 0, length = Array.from(this.reason()).length;
+    if (!max || length <= max) return "";
+    return "the reason is " + length + " characters long; shorten it to " + max + " or fewer";
+  };
+
+  Sheet.prototype.checkWhy = function () {
+    var problem = this.whyProblem(), was = this.why.getAttribute("aria-invalid") === "true";
+    if (problem) { this.why.setAttribute("aria-invalid", "true"); this.say("Nothing saves while " + problem + ".", true); }
+    else if (was) { this.why.removeAttribute("aria-invalid"); this.say("The reason goes with your next save."); }
+  };
+
   // -- saving ------------------------------------------------------------------------------------------
   Sheet.prototype.save = function (edits, options) {
     var self = this;
@@ -149,12 +172,18 @@
       var cell = self.find(ed.row, ed.col);
       return { row: ed.row, col: ed.col, value: ed[side], version: cell ? Number(cell.dataset.version) : 0 };
     });
+    var comment = this.reason(), problem = this.whyProblem();
+    if (problem) {
+      var message = "Nothing was saved: " + problem + ".";
+      this.refused(edits, { message: message, errors: body.map(function (b) { return { row: b.row, col: b.col, message: message }; }) }, options || {});
+      return Promise.resolve(false);
+    }
     this.say("Saving " + body.length + " cell" + (body.length === 1 ? "" : "s") + "…");
     return fetch(this.url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json" },
-      body: JSON.stringify({ edits: body })
+      body: JSON.stringify({ edits: body, comment: comment })
     }).then(function (response) {
       return response.json().catch(function () { return { message: "The server answered " + response.status + "." }; })
         .then(function (data) { return { ok: response.ok, data: data }; });
@@ -166,7 +195,7 @@
         edits.forEach(function (ed) { self.mark(ed, "is-saved"); });
         if (options && options.record) { self.undos.push(edits); self.redos.length = 0; }
         self.buttons();
-        self.say("Saved " + body.length + " cell" + (body.length === 1 ? "" : "s") + ".");
+        self.say("Saved " + body.length + " cell" + (body.length === 1 ? "" : "s") + (comment ? ", with your reason." : "."));
         self.root.dispatchEvent(new CustomEvent("sheet:saved", { bubbles: true }));
         return true;
       }
