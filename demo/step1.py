@@ -3,7 +3,7 @@ profile, cascades and bottom-up numbers in every state. Everything goes through 
 
 from decimal import Decimal
 
-from orgs.models import OrgUnit
+from orgs.models import FiscalCalendar, OrgUnit
 from planning import bottom_up, capacity, cascade, content, goals, grid, seasonality, services
 from planning.models import (
     Initiative,
@@ -175,13 +175,18 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
 
 
 def _hand_edit(plan: Plan, actor) -> None:
-    """The leader moves a fifth of one seller's first month to the year end by hand (the total stays):
-    re-running the cascade then asks first and flags that row as edited by hand."""
+    """The leader moves a fifth of one seller's first month to the year end by hand (the total stays), and
+    says why: re-running the cascade then asks first and flags that row as edited by hand, and the seller's
+    receipt shows the edit with its reason."""
     row = grid.allocation_rows(plan)[0]
     months = row.month_amounts
     moved = (months[0] / 5).quantize(Decimal("0.01"))
     months[0], months[11] = months[0] - moved, months[11] + moved
-    grid.allocation_update(actor=actor, allocation=row, version=row.version, months=months, weight=row.weight)
+    first, *_, last = FiscalCalendar.load().rules.periods(plan.fiscal_year)
+    why = f"Moved {moved:,} from {first.label} to {last.label}, when the Contoso renewal signs."
+    grid.allocation_update(
+        actor=actor, allocation=row, version=row.version, months=months, weight=row.weight, comment=why
+    )
 
 
 def _second_thoughts(plan: Plan, actor) -> None:

@@ -65,6 +65,7 @@ def test_each_receipt_line_is_the_stored_figure_and_the_lines_end_at_the_quota(d
     assert sum(receipt.ruled) == D("613937.50")
     [edit] = receipt.edits
     assert (edit.actor, edit.before, edit.after[1:11]) == ("leader", receipt.ruled, receipt.ruled[1:11])
+    assert edit.comment == "Moved 5,795.57 from Feb 2027 to Jan 2028, when the Contoso renewal signs."
     assert edit.changed == [
         ("Feb 2027", D("28977.85"), D("23182.28")),
         ("Jan 2028", D("69129.36"), D("74924.93")),
