@@ -205,7 +205,12 @@ def read_comment(body: dict) -> str:
         return ""
     if not isinstance(comment, str):
         raise ValueError("The reason for these changes must be text.")
-    comment = "".join(c for c in " ".join(comment.split()) if unicodedata.category(c) != "Cc")
+    return clean_comment(comment)
+
+
+def clean_comment(text: str) -> str:
+    """A reason typed for some changes, on one line; ValueError when it is longer than MAX_COMMENT."""
+    comment = "".join(c for c in " ".join(text.split()) if unicodedata.category(c) != "Cc")
     if len(comment) > MAX_COMMENT:
         raise ValueError(
             f"Nothing was saved: the reason is {len(comment):,} characters long; "

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core import editing, undo
 from core.exceptions import InvalidTransitionError
+from core.sheet import MAX_COMMENT, clean_comment
 from orgs.models import FiscalCalendar
 from planning import cascade as target_cascade
 from planning import forms, selectors, services
@@ -109,9 +110,11 @@ def import_confirm(
     apply_url: str,
     cancel_url: str,
     what: str,
+    reason: str = "",
 ) -> HttpResponse:
     """The page that asks before a file overwrites values already there: the cells it changes, before and
-    after, by fiscal month. Shared by the target grid and budget spend imports."""
+    after, by fiscal month. Shared by the target grid and budget spend imports; `reason`, when given, is
+    the hint under an optional "Why" field kept in the history with each row the import changes."""
     periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
     cells = undo.cells(changes, periods)
     context = plan_context(request, plan, tab=tab) | {
@@ -125,6 +128,8 @@ def import_confirm(
         "token": token,
         "apply_url": apply_url,
         "cancel_url": cancel_url,
+        "reason": reason,
+        "comment_max": MAX_COMMENT,
     }
     return render(request, "planning/import_confirm.html", context)
 
@@ -151,6 +156,7 @@ def grid_import_ask_or_apply(
         apply_url=reverse("planning:grid-import-apply", args=[plan.pk]),
         cancel_url=targets_url(plan),
         what="the target grid",
+        reason="Kept in the history with each row the file changes; a seller sees it on their receipt.",
     )
 
 
@@ -163,8 +169,13 @@ def grid_import_apply(request: HttpRequest, plan_id: int) -> HttpResponse:
     if held is None:
         messages.error(request, NOT_WAITING)
         return redirect(targets_url(plan))
+    try:
+        comment = clean_comment(request.POST.get("comment", ""))
+    except ValueError as exc:
+        messages.error(request, f"{exc} Nothing was imported: import the file again.")
+        return redirect(targets_url(plan))
     changes = undo.changes_from_json(held["changes"])
-    return _grid_import_apply(request, plan, held["name"], changes, held["unchanged"])
+    return _grid_import_apply(request, plan, held["name"], changes, held["unchanged"], comment)
 
 
 NOT_WAITING = (
@@ -174,11 +185,16 @@ NOT_WAITING = (
 
 
 def _grid_import_apply(
-    request: HttpRequest, plan: Plan, name: str, changes: list[undo.RowChange], unchanged: int
+    request: HttpRequest,
+    plan: Plan,
+    name: str,
+    changes: list[undo.RowChange],
+    unchanged: int,
+    comment: str = "",
 ) -> HttpResponse:
     undo.import_apply(
         request,
-        lambda: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes),
+        lambda: target_grid.grid_rows_set(actor=request.user, plan=plan, changes=changes, comment=comment),
         scope=import_scope(plan),
         name=name,
         what="grid",

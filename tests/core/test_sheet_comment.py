@@ -2,11 +2,15 @@
 change it makes, on the cascade, KPI and spend grids alike; the plan's History tab and a seller's receipt
 show it; a reason that is not text or is too long is a bad request and nothing is written."""
 
+import csv
+import io
 import json
+import re
 from decimal import Decimal as D
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from budgets import services as budgets
@@ -14,10 +18,11 @@ from budgets.models import BudgetLine, Spend
 from core.models import AuditEntry
 from core.sheet import MAX_COMMENT
 from metrics.models import KPI, Actual, KPITarget
-from planning import cascade
+from orgs.models import FiscalCalendar, Role
+from planning import cascade, gridfile
 from planning.models import SalesTarget, TargetAllocation
 from sellers import number as my_number
-from tests.factories import PlanFactory, SellerFactory
+from tests.factories import MembershipFactory, PlanFactory, SellerFactory, UserFactory
 
 WHY = "Moved Q1 into Q2: the Contoso renewal signs later"
 
@@ -201,3 +206,63 @@ def test_a_spend_batch_with_a_too_long_reason_writes_nothing(client, plan, peopl
     response = post(client, url, edits, "y" * 301)
     assert response.status_code == 400 and response.json()["message"].startswith("Nothing was saved")
     assert not Spend.objects.filter(line=line).exists()
+
+
+# --- the grid file import's confirmation ---------------------------------------------------------------
+
+
+@pytest.fixture
+def region_lead(org):
+    lead = UserFactory(username="region_lead")
+    MembershipFactory(user=lead, org_unit=org.region_a, role=Role.SALES_LEADER)
+    return lead
+
+
+@pytest.fixture
+def units_plan(org, people, region_lead):
+    """Region A's FY2028 plan, 1,200,000 split equally over teams A1 and A2 by its leader."""
+    lead = region_lead
+    plan = PlanFactory(org_unit=org.region_a)
+    SalesTarget.objects.create(plan=plan, name="Revenue", new_business=D("1200000"))
+    cascade.cascade_run(
+        actor=lead, plan=plan, version=plan.version, method="equal", level="units", buffer_percent=D("0")
+    )
+    return plan
+
+
+def confirm_page(client, plan) -> str:
+    """Upload a file that sets team A1's months (50,000.00 each) to 60,000: the page that asks first."""
+    out = io.StringIO()
+    header = gridfile.header(FiscalCalendar.load().rules, plan.fiscal_year)
+    csv.writer(out).writerows([header, ["team-a1", "Team A1", *["60000"] * 12, ""]])
+    upload = SimpleUploadedFile("grid.csv", out.getvalue().encode())
+    response = client.post(reverse("planning:grid-import", args=[plan.pk]), {"file": upload})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def apply(client, plan, html: str, comment: str):
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    data = {"token": token, "comment": comment}
+    return client.post(reverse("planning:grid-import-apply", args=[plan.pk]), data)
+
+
+def test_a_confirmed_grid_import_keeps_its_reason_with_each_row_it_changes(client, units_plan, region_lead):
+    client.force_login(region_lead)
+    html = confirm_page(client, units_plan)
+    assert '<label for="import-why"' in html and f'maxlength="{MAX_COMMENT}"' in html
+    assert apply(client, units_plan, html, "  Q3 plan from finance ").status_code == 302
+    a1 = TargetAllocation.objects.get(plan=units_plan, org_unit__code="team-a1")
+    assert a1.month_amounts == [D("60000.00")] * 12
+    assert [e.comment for e in entries(TargetAllocation, a1.pk)] == ["Q3 plan from finance"]
+
+
+def test_a_grid_import_with_a_too_long_reason_imports_nothing(client, units_plan, region_lead):
+    client.force_login(region_lead)
+    html = confirm_page(client, units_plan)
+    response = apply(client, units_plan, html, "z" * (MAX_COMMENT + 1))
+    assert response.status_code == 302
+    said = " ".join(str(m) for m in response.wsgi_request._messages)
+    assert "shorten it to 300 or fewer" in said and "Nothing was imported" in said
+    a1 = TargetAllocation.objects.get(plan=units_plan, org_unit__code="team-a1")
+    assert a1.version == 1 and entries(TargetAllocation, a1.pk) == []
