@@ -16,6 +16,7 @@ from onepager.pack_api import PackPDFView, PackPPTXView
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning.api import content, settings, targets
 from planning.api.plan import PlanViewSet
+from sellers import api as quota_api
 
 router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
@@ -41,6 +42,8 @@ router.register("kpi-targets", step4.KPITargetViewSet, basename="kpitarget")
 router.register("actuals", step4.ActualViewSet, basename="actual")
 router.register("imports", step4.ImportBatchViewSet, basename="importbatch")
 router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolicy")
+router.register("quota-publications", quota_api.PublicationViewSet, basename="quotapublication")
+router.register("quota-acceptances", quota_api.AcceptanceViewSet, basename="quotaacceptance")
 
 api_patterns = [
     path("", include(router.urls)),
@@ -54,6 +57,7 @@ api_patterns = [
     path(
         "plans/<int:plan_id>/reviews/<int:quarter>/pack.pptx", PackPPTXView.as_view(), name="review-pack-pptx"
     ),
+    path("plans/<int:plan_id>/quotas/publish/", quota_api.PublishView.as_view(), name="quotas-publish"),
     path("auth/token/", accounts.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -83,6 +87,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/budget/", include("budgets.urls")),
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),
+    path("plans/<int:plan_id>/quotas/", include("sellers.quota_urls")),
     path("", include("planning.urls")),
 ]
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from orgs import permissions
 from sellers import number as selectors
+from sellers import quota_views
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -26,4 +27,5 @@ def my_number(request: HttpRequest) -> HttpResponse:
     if seller is None:
         raise Http404("You are not a seller.")
     page = selectors.my_number(seller, _year(request))
-    return render(request, "sellers/number.html", {"page": page})
+    context = {"page": page} | quota_views.seller_context(request, seller, page)
+    return render(request, "sellers/number.html", context)
