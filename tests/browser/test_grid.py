@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from playwright.sync_api import expect
 
+from core.models import AuditEntry
 from orgs.models import FiscalCalendar, Role
 from planning import calc, cascade
 from planning.models import SalesTarget, SeasonalityProfile, TargetAllocation
@@ -94,6 +95,37 @@ def test_keys_move_across_a_row_and_down_a_column_and_the_grid_fits_1440(open_as
     assert months(grid)[1][1] == D("1000")
     page.keyboard.press("Escape")
     assert where(page) == ("Team A2", "m3")
+
+
+def test_a_reason_typed_in_the_toolbar_goes_with_every_save_until_changed(open_as, live_server, grid):
+    page = open_grid(open_as, live_server, grid)
+    page.get_by_label("Why", exact=True).click()
+    page.keyboard.type("Finance moved the Q1 budget")
+    page.keyboard.press("Tab")  # from the Why box straight into the grid's first cell
+    assert where(page) == ("Team A1", "m1")
+    page.keyboard.type("1000")
+    page.keyboard.press("Tab")
+    expect(status(page)).to_have_text("Saved 1 cell, with your reason.")
+    page.keyboard.type("2000")  # the same reason goes with the next save
+    page.keyboard.press("Enter")
+    expect(status(page)).to_have_text("Saved 1 cell, with your reason.")
+    row = TargetAllocation.objects.get(plan=grid, org_unit__code="team-a1")
+    assert [e.comment for e in history(row)] == ["Finance moved the Q1 budget"] * 2
+    page.get_by_label("Why", exact=True).fill("y" * 301)
+    expect(status(page)).to_have_text(
+        "Nothing saves while the reason is 301 characters long; shorten it to 300 or fewer."
+    )
+    cell(page, 1, "m1").click()
+    page.keyboard.type("5")
+    page.keyboard.press("Tab")
+    expect(cell(page, 1, "m1")).to_have_attribute("aria-invalid", "true")
+    assert months(grid)[1] == EQUAL and len(history(row)) == 2  # nothing was sent
+    page.reload()
+    expect(page.get_by_label("Why", exact=True)).to_have_value("")  # a new visit starts without a reason
+
+
+def history(row) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_id=str(row.pk), content_type__model="targetallocation"))
 
 
 def test_a_pasted_block_saves_36_cells_and_undo_puts_them_back(open_as, live_server, grid):
