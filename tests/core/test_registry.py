@@ -28,6 +28,7 @@ def test_it_holds_the_plan_tabs_in_step_order():
         ("Capabilities", 2),
         ("Budget", 3),
         ("Metrics", 4),
+        ("Quotas", None),  # the sellers' quotas, published from an approved plan
         ("One-page", 5),
         ("History", None),
     ]
@@ -37,6 +38,7 @@ def test_it_holds_the_plan_tabs_in_step_order():
         "capabilities",
         "budget",
         "metrics",
+        "quotas",
         "onepager",
         "history",
     ]
