@@ -20,7 +20,7 @@ from orgs.models import FiscalCalendar
 from planning import cascade as target_cascade
 from planning import forms, selectors, services
 from planning import grid as target_grid
-from planning.models import Plan
+from planning.models import CascadeLevel, Plan
 from planning.views.plan import plan_context
 
 
@@ -156,7 +156,8 @@ def grid_import_ask_or_apply(
         apply_url=reverse("planning:grid-import-apply", args=[plan.pk]),
         cancel_url=targets_url(plan),
         what="the target grid",
-        reason="Kept in the history with each row the file changes; a seller sees it on their receipt.",
+        reason="Kept in the history with each row the file changes."
+        + (" Each seller sees it on their receipt." if plan.cascade_level == CascadeLevel.SELLERS else ""),
     )
 
 
