@@ -7,8 +7,8 @@ North America's leader published the FY2027 quotas of Mid-Market, Enterprise Eas
   one asked a question still open and one only opened it; the rest have not opened theirs.
 - Enterprise East: Farid Andersen ("seller2") accepted; its FY2028 quotas, approved this season, were
   published too and wait for him, not opened.
-- Enterprise West: Ava Chen ("seller3") accepted, then the plan was reopened after Q2, a tenth of her
-  second half moved from a colleague to her, approved again and re-published: her quota changed since she
+- Enterprise West: Ava Chen ("seller3") accepted, then the plan was reopened after Q2, a tenth of a
+  colleague's second half moved to her, approved again and re-published: her quota changed since she
   accepted it (before → after), the colleague's changed before they opened it.
 """
 
