@@ -17,6 +17,7 @@ from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning.api import content, settings, targets
 from planning.api.plan import PlanViewSet
 from sellers import api as quota_api
+from sellers import contest_api, contest_views
 
 router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
@@ -44,6 +45,7 @@ router.register("imports", step4.ImportBatchViewSet, basename="importbatch")
 router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolicy")
 router.register("quota-publications", quota_api.PublicationViewSet, basename="quotapublication")
 router.register("quota-acceptances", quota_api.AcceptanceViewSet, basename="quotaacceptance")
+router.register("contests", contest_api.ContestViewSet, basename="contest")
 
 api_patterns = [
     path("", include(router.urls)),
@@ -75,6 +77,8 @@ urlpatterns = [
     path("capabilities/", capability_views.catalogue, name="capability-catalogue"),
     path("capabilities/<int:capability_id>/", capability_views.capability_detail, name="capability"),
     path("me/", include("sellers.urls")),  # the seller seat
+    path("contests/", contest_views.contest_list, name="contests"),
+    path("contests/<int:contest_id>/", contest_views.contest_detail, name="contest"),
     path("kpis/", metric_views.catalogue, name="kpi-catalogue"),
     path("kpis/new/", metric_views.kpi_detail, name="kpi-new"),
     path("kpis/<int:kpi_id>/", metric_views.kpi_detail, name="kpi"),

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 
 from core.models import VersionedModel
 from metrics.models import KPI
-from orgs.models import OrgUnit, Seller
+from orgs.models import OrgUnit, ScopedQuerySet, Seller
 from planning.models import Plan, TargetAllocation, validate_months
 
 
@@ -106,6 +106,8 @@ class Contest(VersionedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ScopedQuerySet.as_manager()  # visible_to(user): by the contest's unit
 
     class Meta:
         ordering = ["-start", "name", "pk"]

@@ -80,7 +80,11 @@ def test_it_holds_what_later_steps_add_to_a_plan_in_order():
         "kpis-without-targets",
     ]
     assert [b.key for b in registry.entries(TreeBranch)] == ["budget-lines", "kpis"]
-    assert [p.key for p in registry.entries(DashboardPanel)] == ["metrics-by-role", "my-number"]
+    assert [p.key for p in registry.entries(DashboardPanel)] == [
+        "metrics-by-role",
+        "my-number",
+        "my-contests",
+    ]
 
 
 def test_funding_rules_say_what_funds_an_objective_and_an_improvement_action():
