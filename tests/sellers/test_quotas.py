@@ -384,3 +384,20 @@ def test_the_api_publishes_for_a_leader_only(team, people):
     listing = api_as(people.viewer).get("/api/quota-publications/").data["results"]
     assert [p["plan"] for p in listing] == [team.plan.pk]
     assert api_as(people.sibling).get("/api/quota-publications/").data["results"] == []
+
+
+def test_the_api_list_costs_the_same_queries_whatever_the_number_of_sellers(published, people, org):
+    def count() -> int:
+        client = api_as(people.leader)
+        client.get("/api/quota-acceptances/")  # warm the caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/quota-acceptances/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for _ in range(5):
+        seller = SellerFactory(org_unit=org.team_a1)
+        TargetAllocation.objects.create(plan=published.plan, seller=seller, months=NIA)
+    quotas.quotas_publish(actor=people.leader, plan=published.plan)
+    assert QuotaAcceptance.objects.count() == 8
+    assert count() == few
