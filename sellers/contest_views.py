@@ -116,13 +116,10 @@ def my_contests(request: HttpRequest) -> HttpResponse:
     """The contests of the seller's unit and the units above it, with their place on each board."""
     seller, today = _seller(request), timezone.localdate()
     page = _page(request, contests.seller_contests(seller=seller, today=today))
-    standings = [contests.standing(board, seller) for board in _boards(page.object_list, today)]
+    boards = contests.leaderboards(list(page.object_list), today)
+    standings = [contests.standing(board, seller) for board in boards]
     context = {"seller": seller, "page": page, "standings": standings}
     return render(request, "sellers/contests_mine.html", context)
-
-
-def _boards(items, today):
-    return [contests.leaderboard(contest, today) for contest in items]
 
 
 @login_required

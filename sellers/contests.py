@@ -101,7 +101,7 @@ def contest_list(*, user, today: dt.date) -> QuerySet[Contest]:
     """The contests of the units `user` reads through a role: running, then upcoming, then ended."""
     return (
         Contest.objects.visible_to(user)
-        .select_related("kpi", "org_unit")
+        .select_related("kpi", "org_unit", "created_by")
         .annotate(status_order=_status_order(today))
         .order_by("status_order", "-start", "name", "pk")
     )
@@ -110,7 +110,7 @@ def contest_list(*, user, today: dt.date) -> QuerySet[Contest]:
 def contest_get(*, user, contest_id: int) -> Contest:
     """The contest if `user` reads its unit through a role; 404 otherwise."""
     return get_object_or_404(
-        Contest.objects.visible_to(user).select_related("kpi", "org_unit"), pk=contest_id
+        Contest.objects.visible_to(user).select_related("kpi", "org_unit", "created_by"), pk=contest_id
     )
 
 
@@ -119,7 +119,7 @@ def seller_contests(*, seller: Seller, today: dt.date) -> QuerySet[Contest]:
     line = [*seller.org_unit.ancestor_ids, seller.org_unit_id]
     return (
         Contest.objects.filter(org_unit_id__in=line)
-        .select_related("kpi", "org_unit")
+        .select_related("kpi", "org_unit", "created_by")
         .annotate(status_order=_status_order(today))
         .order_by("status_order", "-start", "name", "pk")
     )
@@ -137,7 +137,7 @@ def contests_readable(*, user, today: dt.date) -> QuerySet[Contest]:
         by_role |= Q(org_unit_id__in=[*seller.org_unit.ancestor_ids, seller.org_unit_id])
     return (
         Contest.objects.filter(by_role)
-        .select_related("kpi", "org_unit")
+        .select_related("kpi", "org_unit", "created_by")
         .annotate(status_order=_status_order(today))
         .order_by("status_order", "-start", "name", "pk")
     )
@@ -272,31 +272,60 @@ def contest_windows(start: dt.date, until: dt.date, rules=None) -> list[engine.W
     return windows
 
 
-def contestants(contest: Contest) -> QuerySet[Seller]:
-    """The sellers of the unit's subtree who work there on at least one day of the contest."""
+def _on_board(contest: Contest, seller: Seller) -> bool:
+    """Whether `seller` works in the contest's subtree on at least one of its days."""
     return (
-        Seller.objects.filter(org_unit__path__startswith=contest.org_unit.path, start_date__lte=contest.end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=contest.start))
-        .select_related("org_unit")
+        seller.org_unit.path.startswith(contest.org_unit.path)
+        and seller.start_date <= contest.end
+        and (seller.end_date is None or seller.end_date >= contest.start)
     )
+
+
+def contestants(contest_list: list[Contest]) -> QuerySet[Seller]:
+    """The sellers on any of the contests' boards (see `_on_board`), in one query."""
+    on_any = Q(pk__in=[])
+    for c in contest_list:
+        on_any |= Q(org_unit__path__startswith=c.org_unit.path, start_date__lte=c.end) & (
+            Q(end_date__isnull=True) | Q(end_date__gte=c.start)
+        )
+    return Seller.objects.filter(on_any).select_related("org_unit")
 
 
 def leaderboard(contest: Contest, today: dt.date) -> Board:
     """Every contestant ranked on the engine's actual from the start to the end or today."""
-    status = contest_status(contest, today)
-    sellers = list(contestants(contest))
-    until = min(contest.end, today) if status != UPCOMING else None
-    windows = contest_windows(contest.start, until) if until else []
+    return leaderboards([contest], today)[0]
+
+
+def leaderboards(contest_list: list[Contest], today: dt.date) -> list[Board]:
+    """The boards of several contests from one read of the sellers and one run of the engine."""
+    if not contest_list:
+        return []
+    rules = FiscalCalendar.load().rules
+    sellers = list(contestants(contest_list))
+    until = {c.pk: min(c.end, today) if contest_status(c, today) != UPCOMING else None for c in contest_list}
+    spans = {c.pk: contest_windows(c.start, until[c.pk], rules) if until[c.pk] else [] for c in contest_list}
     results = engine.evaluate(
-        kpis=[contest.kpi], windows=windows, units=[contest.org_unit], sellers=sellers, today=today
+        kpis={c.kpi_id: c.kpi for c in contest_list}.values(),
+        windows=list({w.label: w for ws in spans.values() for w in ws}.values()),
+        units={c.org_unit_id: c.org_unit for c in contest_list}.values(),
+        sellers=sellers,
+        today=today,
     )
+    boards = []
+    for contest in contest_list:
+        on_board = [s for s in sellers if _on_board(contest, s)]
+        boards.append(_board(contest, on_board, results, spans[contest.pk], until[contest.pk], today))
+    return boards
+
+
+def _board(contest: Contest, sellers, results: engine.Results, windows, until, today: dt.date) -> Board:
     rows = [_row(contest, seller, results, windows) for seller in sellers]
     _rank(rows)
     as_of, stale = None, False
     if windows:
         unit = results.get(contest.kpi, windows[-1], unit=contest.org_unit)
         as_of, stale = unit.last_date, unit.stale
-    return Board(contest, status, rows, until, as_of, stale, windows)
+    return Board(contest, contest_status(contest, today), rows, until, as_of, stale, windows)
 
 
 def _row(contest: Contest, seller: Seller, results: engine.Results, windows) -> Row:
@@ -354,8 +383,7 @@ def standing(board: Board, seller: Seller) -> Standing:
 
 def seller_standings(*, seller: Seller, today: dt.date, limit: int = 5) -> list[Standing]:
     """The seller's place in the contests of their unit line: running first, then upcoming, then ended."""
-    contests = list(seller_contests(seller=seller, today=today)[:limit])
-    boards = [leaderboard(contest, today) for contest in contests]
+    boards = leaderboards(list(seller_contests(seller=seller, today=today)[:limit]), today)
     return [standing(board, seller) for board in boards]
 
 

@@ -529,7 +529,54 @@ def test_the_api_lists_the_contests_a_user_reads(contest, people, crew):
     assert names(people.leader) == names(people.seller_b) == names(people.outsider) == []
 
 
-# --- The demo -------------------------------------------------------------------------------------------
+# --- What a page costs ----------------------------------------------------------------------------------
+
+
+def count(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        assert fn().status_code == 200
+    return len(seen)
+
+
+def grow(org, people, calls, *, contests_: int, sellers: int) -> None:
+    """More contests on Region A (a few upcoming, a few ended) and more sellers with calls in each."""
+    today = timezone.localdate()
+    for n in range(contests_):
+        start = today + dt.timedelta(days=30 * (n % 3 - 1))
+        values = {"name": f"Contest {n}", "kpi": calls, "org_unit": org.region_a}
+        contests.contest_create(
+            actor=people.ops, values={**values, "start": start, "end": start + dt.timedelta(days=20)}
+        )
+    for n in range(sellers):
+        seller = SellerFactory(org_unit=org.team_a2, start_date=dt.date(2024, 1, 1))
+        log(calls, seller, today - dt.timedelta(days=n % 20), n)
+
+
+def test_the_contest_pages_cost_the_same_for_few_or_many_contests_and_sellers(org, people, calls, crew):
+    grow(org, people, calls, contests_=2, sellers=2)
+    first = Contest.objects.order_by("pk").first()
+    ops, seller = page(people.ops), page(people.seller)
+    urls = {
+        "list": lambda: ops.get(reverse("contests")),
+        "board": lambda: ops.get(reverse("contest", args=[first.pk])),
+        "api": lambda: api_as(people.ops).get("/api/contests/"),
+        "api board": lambda: api_as(people.ops).get(f"/api/contests/{first.pk}/leaderboard/"),
+        "mine": lambda: seller.get(reverse("my-contests")),
+        "my board": lambda: seller.get(reverse("my-contest", args=[first.pk])),
+        "my number": lambda: seller.get(reverse("my-number")),
+        "home": lambda: seller.get(reverse("planning:home")),
+    }
+    for fn in urls.values():
+        fn()  # made on first use (the fiscal calendar, settings): not what a page costs
+    few = {name: count(fn) for name, fn in urls.items()}
+    grow(org, people, calls, contests_=18, sellers=28)
+    assert {name: count(fn) for name, fn in urls.items()} == few
+
+
+# --- The demo (last: its company, seeded for the module, would meet the fixtures above) -----------------
 
 
 @pytest.fixture(scope="module")
