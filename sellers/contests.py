@@ -97,14 +97,18 @@ def _status_order(today: dt.date) -> Case:
     )
 
 
-def contest_list(*, user, today: dt.date) -> QuerySet[Contest]:
-    """The contests of the units `user` reads through a role: running, then upcoming, then ended."""
+def _listed(contests: QuerySet[Contest], today: dt.date) -> QuerySet[Contest]:
+    """Contests as every list shows them: running, then upcoming, then ended; KPI and unit read along."""
     return (
-        Contest.objects.visible_to(user)
-        .select_related("kpi", "org_unit", "created_by")
+        contests.select_related("kpi", "org_unit", "created_by")
         .annotate(status_order=_status_order(today))
         .order_by("status_order", "-start", "name", "pk")
     )
+
+
+def contest_list(*, user, today: dt.date) -> QuerySet[Contest]:
+    """The contests of the units `user` reads through a role."""
+    return _listed(Contest.objects.visible_to(user), today)
 
 
 def contest_get(*, user, contest_id: int) -> Contest:
@@ -117,12 +121,7 @@ def contest_get(*, user, contest_id: int) -> Contest:
 def seller_contests(*, seller: Seller, today: dt.date) -> QuerySet[Contest]:
     """The contests of the seller's unit and of the units above it (what the seller seat sees)."""
     line = [*seller.org_unit.ancestor_ids, seller.org_unit_id]
-    return (
-        Contest.objects.filter(org_unit_id__in=line)
-        .select_related("kpi", "org_unit", "created_by")
-        .annotate(status_order=_status_order(today))
-        .order_by("status_order", "-start", "name", "pk")
-    )
+    return _listed(Contest.objects.filter(org_unit_id__in=line), today)
 
 
 def seller_contest_get(*, seller: Seller, contest_id: int, today: dt.date) -> Contest:
@@ -135,12 +134,7 @@ def contests_readable(*, user, today: dt.date) -> QuerySet[Contest]:
     by_role = Q(pk__in=Contest.objects.visible_to(user).values("pk"))
     if seller is not None:
         by_role |= Q(org_unit_id__in=[*seller.org_unit.ancestor_ids, seller.org_unit_id])
-    return (
-        Contest.objects.filter(by_role)
-        .select_related("kpi", "org_unit", "created_by")
-        .annotate(status_order=_status_order(today))
-        .order_by("status_order", "-start", "name", "pk")
-    )
+    return _listed(Contest.objects.filter(by_role), today)
 
 
 def may_edit(user, contest: Contest) -> bool:
