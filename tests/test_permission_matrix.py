@@ -6,8 +6,10 @@ one line per operation, one column per role (see `ROLES`); the test builds the s
 requests and fails on any difference, listing it. Rules every line must also obey are checked on their own
 (`test_the_matrix_keeps_the_rules`): no 5xx; the anonymous API caller gets 401 and the anonymous page
 visitor the sign-in page; a leader of another unit, a user without roles and a seller of team A1 (the seller
-seat: their own number only) get 404 on anything of team A1 (another unit's objects answer 404, not 403);
-the viewer never changes anything.
+seat: their own number, their answer to their published quota and their unit's contests only) get 404 on
+anything of team A1 (another unit's objects answer 404, not 403) — the quota the table addresses is Sam's
+peer's, so Sam's 404 there is a seller kept from another seller's figures; the viewer never changes
+anything.
 
 Each request runs in a savepoint that is rolled back, so every row sees the same world. Bodies are the
 objects' own representations (what a client would send back), so that authorised callers pass validation
@@ -53,6 +55,7 @@ from planning.models import (
     TargetSubmission,
 )
 from planning.snapshot import plan_snapshot
+from sellers.models import Contest, QuotaAcceptance, QuotaPublication
 from tests.factories import PlanFactory, UserFactory
 
 ROLES = ("leader", "sibling", "ops", "executive", "viewer", "outsider", "seller", "anonymous")
@@ -125,6 +128,27 @@ def world(org, people, catalogues):
     Actual.objects.create(kpi=kpi, org_unit=org.team_a1, date=date(2027, 1, 15), value=8)
     batch = ImportBatch.objects.create(file_name="actuals.csv", uploaded_by=people.leader, status="failed")
     churn = ChurnPolicy.objects.create(plan=plan)
+    # Quotas published to team A1's sellers: Sam's own, and the one the table addresses, his peer Pat's
+    # (a seller reads and answers only their own: Pat's is 404 to Sam).
+    pat = Seller.objects.create(
+        name="Pat Peer", email="pat@example.com", org_unit=org.team_a1, start_date=date(2027, 1, 1)
+    )
+    pat_row = TargetAllocation.objects.create(plan=plan, seller=pat, weight=1, months=["0"] * 12)
+    now = timezone.now()
+    publication = QuotaPublication.objects.create(plan=plan, published_by=people.leader, published_at=now)
+    for someone, row in ((seller, allocation), (pat, pat_row)):
+        QuotaAcceptance.objects.create(
+            publication=publication, seller=someone, allocation=row, months=row.months, sent_at=now
+        )
+    acceptance = QuotaAcceptance.objects.get(seller=pat)
+    contest = Contest.objects.create(
+        name="Call sprint",
+        kpi=KPI.objects.get(code="calls-made"),
+        org_unit=org.team_a1,
+        start=date(2027, 1, 1),
+        end=date(2027, 3, 31),
+        created_by=people.leader,
+    )
     return {
         # API resources (first path segment) and page parameters, to the object they address
         "org-units": org.team_a1,
@@ -160,6 +184,12 @@ def world(org, people, catalogues):
         "imports": batch,
         "batch_id": batch,
         "churn-policies": churn,
+        "quota-publications": publication,
+        "quota-acceptances": acceptance,
+        "acceptance_id": acceptance,
+        "seller_id": pat,
+        "contests": contest,
+        "contest_id": contest,
         "child_plan_id": plan,
         "region_plan": region_plan,
         "spare_plan": PlanFactory(org_unit=org.team_a1, fiscal_year=plan.fiscal_year + 1),
@@ -440,6 +470,8 @@ OPEN_PAGES = (
 LOADS = ("/api/imports/", "/api/actuals/bulk/")  # a sibling loads their own unit's; a refused load is kept
 DOWNLOADS = ("one-pager", "/pack.")  # a download is recorded in the history, whoever reads the plan
 DECISIONS = ("/approve/", "/reject/", "/send-back/", "/reopen/", *DOWNLOADS)
+# The seller seat reads the contests of their own unit (team A1's, here): its board is theirs too.
+SELLER_READS = ("/api/contests/{id}/", "/api/contests/{id}/leaderboard/", "/me/contests/<contest_id>/")
 
 
 def test_the_matrix_keeps_the_rules():
@@ -456,7 +488,8 @@ def test_the_matrix_keeps_the_rules():
             broken.append(f"{key}: anonymous visitors are sent to sign in")
         about_team_a1 = ("{" in path or "<" in path) and not path.startswith(CATALOGUE)
         for role in ("sibling", "outsider", "seller"):
-            if about_team_a1 and got[role] not in ("404", "405"):
+            own = role == "seller" and method == "GET" and path in SELLER_READS
+            if about_team_a1 and got[role] not in ("404", "405") and not own:
                 broken.append(f"{key}: {role} must get 404 for another unit's object, got {got[role]}")
             if got[role].endswith("*") and path not in LOADS:
                 broken.append(f"{key}: {role} changed something")
