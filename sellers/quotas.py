@@ -145,6 +145,7 @@ class Board:
     publication: QuotaPublication | None
     quotas: list[Quota]
     rows: int  # the plan's seller rows, published or not
+    unsent: list[str] = field(default_factory=list)  # sellers whose row is not as last sent (or not sent)
 
     def count(self, *statuses: str) -> int:
         return sum(q.acceptance.status in statuses for q in self.quotas)
@@ -196,13 +197,19 @@ def publications_visible_to(user) -> QuerySet:
 def plan_board(plan: Plan) -> Board:
     """Everything the plan's Quotas page shows, in a fixed number of queries."""
     publication = QuotaPublication.objects.select_related("published_by").filter(plan=plan).first()
-    rows = TargetAllocation.objects.filter(plan=plan, seller__isnull=False).count()
+    rows = list(
+        TargetAllocation.objects.filter(plan=plan, seller__isnull=False)
+        .order_by("seller__name", "pk")
+        .values_list("seller_id", "seller__name", "months")
+    )
     if publication is None:
-        return Board(plan, None, [], rows)
+        return Board(plan, None, [], len(rows))
     labels = month_labels(plan)
     acceptances = _with_thread(QuotaAcceptance.objects.filter(publication=publication))
     quotas = [Quota(a, labels, list(a.comments.all())) for a in acceptances.order_by("seller__name", "pk")]
-    return Board(plan, publication, quotas, rows)
+    sent = {q.acceptance.seller_id: amounts(q.acceptance.months) for q in quotas}
+    unsent = [name for seller_id, name, months in rows if sent.get(seller_id) != amounts(months)]
+    return Board(plan, publication, quotas, len(rows), unsent)
 
 
 def seller_quota(seller: Seller, plan: Plan | None) -> Quota | None:

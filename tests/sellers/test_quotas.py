@@ -6,6 +6,7 @@ last (120,000.05 for the year), Sue's 8,000.00 a month (96,000.00) and Nia's, wh
 12,500.05, the year still 120,000.05."""
 
 from decimal import Decimal as D
+from html import unescape
 from types import SimpleNamespace
 
 import pytest
@@ -201,6 +202,19 @@ def test_a_change_after_acceptance_asks_again_with_before_and_after(published, p
     assert "What changed since you accepted it" in html
     board = client.get(reverse("quotas:plan", args=[team.plan.pk]))
     assert board.status_code == 404  # a seller has no plan pages
+
+
+def test_the_leader_sees_which_rows_changed_since_they_were_sent(published, people, client):
+    """A row edited after publishing (the plan reopened, edited, approved again) is not what its seller
+    sees until the quotas are sent again: the leader's page names them."""
+    team = published
+    TargetAllocation.objects.filter(pk=team.rows[1].pk).update(months=["8500.00"] + ["8000.00"] * 11)
+    assert quotas.plan_board(team.plan).unsent == ["Sue Seller"]
+    client.force_login(people.leader)
+    html = unescape(client.get(reverse("quotas:plan", args=[team.plan.pk])).content.decode())
+    assert "1 seller's rows differ from what was last sent (Sue Seller)" in html
+    quotas.quotas_publish(actor=people.leader, plan=team.plan)
+    assert quotas.plan_board(team.plan).unsent == []
 
 
 # --- Pages --------------------------------------------------------------------------------------------------
