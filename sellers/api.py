@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from planning import selectors as plan_selectors
-from sellers import quotas
+from sellers import quota_selectors, quotas
 from sellers.models import QuotaAcceptance, QuotaComment, QuotaPublication
 
 
@@ -57,7 +57,7 @@ class AcceptanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_total(self, acceptance: QuotaAcceptance) -> str:
-        return f"{sum(quotas.amounts(acceptance.months), quotas.ZERO):.2f}"
+        return f"{sum(quota_selectors.amounts(acceptance.months), quota_selectors.ZERO):.2f}"
 
 
 class PublicationSerializer(serializers.ModelSerializer):
@@ -94,7 +94,7 @@ class AcceptanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         return (
-            quotas.acceptances_visible_to(self.request.user)
+            quota_selectors.acceptances_visible_to(self.request.user)
             .select_related("publication", "seller")
             .order_by("publication", "seller__name", "pk")
         )
@@ -158,7 +158,11 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filterset_fields = ["plan"]
 
     def get_queryset(self):
-        return quotas.publications_visible_to(self.request.user).select_related("published_by").order_by("pk")
+        return (
+            quota_selectors.publications_visible_to(self.request.user)
+            .select_related("published_by")
+            .order_by("pk")
+        )
 
 
 class PublishView(APIView):

@@ -14,7 +14,7 @@ from planning import cascade
 from planning import selectors as plan_selectors
 from planning.models import Plan, TargetAllocation
 from planning.views.plan import plan_context
-from sellers import forms, number, quotas
+from sellers import forms, number, quota_selectors, quotas
 from sellers.models import QuotaAcceptance
 
 # --- The plan's Quotas tab (its leaders act; whoever reads the plan reads it) -------------------------
@@ -29,7 +29,7 @@ def _board_url(plan: Plan, anchor: str = "") -> str:
 def board(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="quotas") | {
-        "board": quotas.plan_board(plan),
+        "board": quota_selectors.plan_board(plan),
         "can_publish": quotas.may_publish(request.user, plan),
         "publish_form": forms.PublishForm(),
         "target": cascade.target_total(plan),
@@ -96,8 +96,8 @@ def receipt(request: HttpRequest, plan_id: int, seller_id: int) -> HttpResponse:
         "seller": row.seller,
         "row": row,
         "receipt": number.receipt(row),
-        "months": quotas.month_labels(plan),
-        "quota": quotas.seller_quota(row.seller, plan),
+        "months": quota_selectors.month_labels(plan),
+        "quota": quota_selectors.seller_quota(row.seller, plan),
         "answer_form": forms.AnswerForm(),
         "can_publish": quotas.may_publish(request.user, plan),
     }
@@ -109,14 +109,14 @@ def receipt(request: HttpRequest, plan_id: int, seller_id: int) -> HttpResponse:
 
 def seller_context(request: HttpRequest, seller: Seller, page: number.MyNumber) -> dict:
     """What the seller's page adds for a published quota; the first view marks it opened."""
-    quota = quotas.seller_quota(seller, page.plan)
+    quota = quota_selectors.seller_quota(seller, page.plan)
     if quota is not None and quota.acceptance.opened_at is None:
         quota.acceptance = quotas.quota_open(actor=request.user, acceptance=quota.acceptance)
     version = quota.acceptance.version if quota else None
     return {
         "quota": quota,
         "question_form": forms.QuestionForm(initial={"version": version}),
-        "pending": quotas.pending_elsewhere(seller, page.plan),
+        "pending": quota_selectors.pending_elsewhere(seller, page.plan),
         "plan_target": cascade.target_total(page.plan) if quota else None,
     }
 

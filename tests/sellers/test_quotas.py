@@ -19,7 +19,7 @@ from django.urls import reverse
 from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
 from planning.models import Plan, TargetAllocation
-from sellers import quotas
+from sellers import quota_selectors, quotas
 from sellers.models import QuotaAcceptance, QuotaComment
 from tests.conftest import api_as
 from tests.factories import PlanFactory, SellerFactory, UserFactory
@@ -72,9 +72,11 @@ def test_publishing_sends_each_seller_their_row_to_the_cent(published, settings)
     for seller, row in zip((team.sam, team.sue, team.nia), team.rows, strict=True):
         acceptance = mine(team, seller)
         assert acceptance.months == row.months
-        assert quotas.amounts(acceptance.months) == row.month_amounts
+        assert quota_selectors.amounts(acceptance.months) == row.month_amounts
         assert (acceptance.status, acceptance.accepted_months, acceptance.allocation) == (S.SENT, None, row)
-    assert sum(quotas.amounts(mine(team, team.sam).months)) == D("120000.05")  # 11 × 10,000.00 + 10,000.05
+    assert sum(quota_selectors.amounts(mine(team, team.sam).months)) == D(
+        "120000.05"
+    )  # 11 × 10,000.00 + 10,000.05
     assert history(team.plan) == ["published"]
 
 
@@ -182,7 +184,7 @@ def test_a_change_after_acceptance_asks_again_with_before_and_after(published, p
     assert (sam.status, sam.months, sam.accepted_months, sam.opened_at) == (S.CHANGED, changed, SAM, None)
     assert (sue.status, sue.accepted_months) == (S.ACCEPTED, SUE)  # unchanged: still accepted
     assert nia.status == S.WITHDRAWN
-    quota = quotas.seller_quota(team.sam, team.plan)
+    quota = quota_selectors.seller_quota(team.sam, team.plan)
     assert [(m.before, m.after, m.change) for m in quota.changes if m.change] == [
         (D("10000.00"), D("7500.00"), D("-2500.00")),
         (D("10000.05"), D("12500.05"), D("2500.00")),
@@ -209,12 +211,12 @@ def test_the_leader_sees_which_rows_changed_since_they_were_sent(published, peop
     sees until the quotas are sent again: the leader's page names them."""
     team = published
     TargetAllocation.objects.filter(pk=team.rows[1].pk).update(months=["8500.00"] + ["8000.00"] * 11)
-    assert quotas.plan_board(team.plan).unsent == ["Sue Seller"]
+    assert quota_selectors.plan_board(team.plan).unsent == ["Sue Seller"]
     client.force_login(people.leader)
     html = unescape(client.get(reverse("quotas:plan", args=[team.plan.pk])).content.decode())
     assert "1 seller's rows differ from what was last sent (Sue Seller)" in html
     quotas.quotas_publish(actor=people.leader, plan=team.plan)
-    assert quotas.plan_board(team.plan).unsent == []
+    assert quota_selectors.plan_board(team.plan).unsent == []
 
 
 # --- Pages --------------------------------------------------------------------------------------------------
@@ -263,7 +265,7 @@ def test_the_leaders_page_counts_the_answers_and_shows_each_status(published, pe
     assert '<span class="badge badge-muted">Not opened</span>' in html
     assert "Published by Leader on" in html and "Send again" in html
     assert reverse("quotas:receipt", args=[team.plan.pk, team.sue.pk]) in html
-    board = quotas.plan_board(team.plan)
+    board = quota_selectors.plan_board(team.plan)
     assert board.counts == [
         ("Accepted", 1, "good"),
         ("Questions", 0, "warn"),
