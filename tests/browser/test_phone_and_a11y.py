@@ -1,8 +1,8 @@
 """Every page fits a phone and axe-core finds nothing serious on it.
 
 The demo company is seeded and crawled as the test client crawls it in test_crawl (same helpers): as
-leader, ops, exec, viewer and seller, from the home page's links and every tab of every demo plan. Of the HTML
-pages each role reaches, one instance of each URL pattern (for a plan's pages, one per plan status: a
+leader, ops, exec, viewer and seller, from the home page's links and every tab of every demo plan. Of the
+HTML pages each role reaches, one instance of each URL pattern (for a plan's pages, one per plan state: a
 draft shows forms, an approved plan tables) is opened in Chromium at 390 × 844, and so are the sign-in
 page and the home page with the main and account menus open. Each must be no wider than the screen
 (`document.documentElement.scrollWidth` ≤ 390), and axe-core (vendored in tests/browser/axe/, injected
@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 
 from demo.management.commands.seed_demo import PASSWORD
 from planning.models import Plan
+from sellers.models import QuotaPublication
 from tests.browser.conftest import ARTIFACTS
 from tests.test_crawl import MAX_PAGES, Crawl, MissingVariables, _client, _plan_pages, _route
 
@@ -41,13 +42,20 @@ RUN_AXE = """async () => {
 
 class PageCrawl(Crawl):
     """The crawl, keeping the first full HTML page (not an htmx fragment, not a file) of each route, and
-    of a plan's routes one for each status of plan. It opens one URL of each (route, plan status, fragment
-    or not) that answers: test_crawl opens the rest, and this test wants one page of each kind."""
+    of a plan's routes one for each state of plan (its status, its quotas published or not). It opens one
+    URL of each (route, plan state, fragment or not) that answers: test_crawl opens the rest, and this
+    test wants one page of each kind."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pages: dict[tuple[str, str], str] = {}
-        self.statuses = dict(Plan.objects.values_list("pk", "status"))
+        # A plan's state as its pages show it: its status, and whether its quotas went to its sellers (a
+        # published plan's Quotas tab lists them and links to each seller's receipt).
+        published = set(QuotaPublication.objects.values_list("plan_id", flat=True))
+        self.statuses = {
+            pk: f"{status}{' · quotas published' if pk in published else ''}"
+            for pk, status in Plan.objects.values_list("pk", "status")
+        }
         self.kinds: set[tuple[str, str, bool]] = set()
 
     def run(self, limit: int = MAX_PAGES) -> None:
