@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "budgets",
     "metrics",
     "sellers",
+    "scenarios",
     "onepager",
     "demo",
 ]

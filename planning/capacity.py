@@ -1,9 +1,16 @@
-"""The capacity behind a target: ramped seller capacity per child unit against its target (selector)."""
+"""The capacity behind a target: ramped seller capacity per child unit against its target (selector).
 
+The arithmetic is one pure function over seats (`seat_capacity`): a seat is a unit, a monthly quota and
+12 monthly productivity factors. `capacity(plan)` feeds it the plan's active sellers; a scenario feeds it
+the same sellers plus its hires, less its attrition — so both count capacity by the same rule.
+"""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orgs.models import FiscalCalendar, OrgUnit
+from orgs.fiscal import FiscalYearRules
+from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
 from planning.bottom_up import top_down_by_child
 from planning.cascade import ZERO, active_sellers, target_total
@@ -27,20 +34,69 @@ class CapacityRow:
         return (self.seller_months / 12).quantize(Decimal("0.01"))
 
 
-def capacity(plan: Plan) -> tuple[list[CapacityRow], CapacityRow]:
-    """Ramped seller capacity per child unit (or for the unit itself) against the targets."""
-    rules = FiscalCalendar.load().rules
-    children = list(plan.org_unit.children.order_by("path")) or [plan.org_unit]
-    top_down = top_down_by_child(plan, children) if children[0] != plan.org_unit else {}
-    rows = {u.pk: CapacityRow(u, target=top_down.get(u.pk)) for u in children}
-    total = CapacityRow(plan.org_unit, target=target_total(plan))
-    for seller in active_sellers(plan.org_unit, plan.fiscal_year):
-        months = sum(calc.ramp_by_period(seller, rules, plan.fiscal_year), ZERO)
-        amount = (months * seller.monthly_quota).quantize(calc.CENT)
-        for row in [total, *(r for r in rows.values() if seller.org_unit.path.startswith(r.unit.path))]:
+@dataclass(frozen=True)
+class Seat:
+    """One seller's place in the year: where it sits, its full monthly quota, its productivity (0…1) in
+    each fiscal period 1…12, and the ramp (in %, month 1 first) a replacement on it would go through."""
+
+    unit: OrgUnit
+    monthly_quota: Decimal
+    factors: tuple[Decimal, ...]
+    ramp: tuple[float, ...] = (0, 25, 50, 75, 100)
+
+    @property
+    def months(self) -> Decimal:
+        return sum(self.factors, ZERO)
+
+
+def seller_seat(seller: Seller, rules: FiscalYearRules, fiscal_year: int) -> Seat:
+    """A seller (saved, or an unsaved one standing for a hire) as a seat, ramped by calc.ramp_by_period."""
+    factors = tuple(calc.ramp_by_period(seller, rules, fiscal_year))
+    return Seat(seller.org_unit, seller.monthly_quota, factors, tuple(seller.ramp))
+
+
+def seat_capacity(
+    seats: Iterable[Seat], units: Sequence[OrgUnit], whole: OrgUnit
+) -> tuple[list[CapacityRow], CapacityRow]:
+    """Headcount, seller-months and capacity (Σ months × monthly quota, each seat to the cent) for each
+    of `units` (a seat counts in every unit its own unit lies under) and for `whole`. Targets unset."""
+    rows = [CapacityRow(u) for u in units]
+    total = CapacityRow(whole)
+    for seat in seats:
+        months = seat.months
+        amount = (months * seat.monthly_quota).quantize(calc.CENT)
+        for row in [total, *(r for r in rows if seat.unit.path.startswith(r.unit.path))]:
             row.headcount += 1
             row.seller_months += months
             row.capacity += amount
-    if children == [plan.org_unit]:
-        rows[plan.org_unit.pk].target = total.target
-    return list(rows.values()), total
+    return rows, total
+
+
+def capacity_units(plan: Plan) -> list[OrgUnit]:
+    """The units capacity is shown for: the plan's child units, or the plan's own unit if it has none."""
+    return list(plan.org_unit.children.order_by("path")) or [plan.org_unit]
+
+
+def plan_seats(plan: Plan, rules: FiscalYearRules) -> list[Seat]:
+    """The plan's active sellers as seats."""
+    return [seller_seat(s, rules, plan.fiscal_year) for s in active_sellers(plan.org_unit, plan.fiscal_year)]
+
+
+def with_targets(
+    rows: list[CapacityRow], total: CapacityRow, by_unit: dict[int, Decimal], annual: Decimal
+) -> None:
+    """Set each row's target (None where a unit has none) and the total's; a plan without child units
+    shows its one row against the whole target."""
+    total.target = annual
+    for row in rows:
+        row.target = annual if row.unit == total.unit else by_unit.get(row.unit.pk)
+
+
+def capacity(plan: Plan) -> tuple[list[CapacityRow], CapacityRow]:
+    """Ramped seller capacity per child unit (or for the unit itself) against the targets."""
+    rules = FiscalCalendar.load().rules
+    children = capacity_units(plan)
+    top_down = top_down_by_child(plan, children) if children[0] != plan.org_unit else {}
+    rows, total = seat_capacity(plan_seats(plan, rules), children, plan.org_unit)
+    with_targets(rows, total, top_down, target_total(plan))
+    return rows, total
