@@ -12,14 +12,7 @@ only differ where the scenario says so. The rules come from where the plan's pag
 - budget: the plan's lines with drafted moves applied to copies of their amounts (nothing is written);
   value per unit of cost as the budget report's: Σ value-per-unit × amount ÷ Σ amount over valued lines.
 
-Attrition (`with_attrition`). A yearly rate r over n sellers means r × n leavers a year, spread evenly:
-in each fiscal month m (1…12) a share r/12 of every seller's seat leaves (so n × 12 × r/12 = r × n a year).
-A leaver leaves at the start of month m; the seat is empty for `backfill_lag` months (m … m+lag−1); then a
-replacement starts in month m+lag at ramp month 1 of the seat's ramp (100% after the ramp) — never above
-what the seat had. In month t the seat's factor f(t) loses Σ_{m ≤ t} r/12 × (f(t) − min(f(t), b_m(t))),
-where b_m is the replacement's ramp. For a full seller, lag 2 and the ramp 0/25/50/75/100, a leaver costs
-L = 1, 1 (empty), 1, .75, .5, .25 (ramping) = 4.5 seller-months, cut off at the year's end. Hires are not
-subject to attrition (n counts the plan's sellers).
+Attrition: scenarios.seats.with_attrition, whose docstring works the arithmetic.
 """
 
 from dataclasses import dataclass, field, replace
@@ -32,7 +25,7 @@ from budgets.models import BudgetLine
 from metrics import calc as metrics_calc
 from metrics.models import ChurnPolicy
 from orgs.fiscal import FiscalYearRules
-from orgs.models import FiscalCalendar, OrgUnit, Seller, default_ramp
+from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
 from planning.bottom_up import top_down_by_child
 from planning.capacity import (
@@ -41,7 +34,6 @@ from planning.capacity import (
     capacity_units,
     plan_seats,
     seat_capacity,
-    seller_seat,
     with_targets,
 )
 from planning.cascade import ZERO, cascade_preview, effective_buffer, profile_weights, target_total
@@ -49,6 +41,7 @@ from planning.grid import allocation_rows
 from planning.models import Plan, SeasonalityProfile
 from scenarios.models import Scenario
 from scenarios.schema import number
+from scenarios.seats import hire_seat, with_attrition
 
 SPLIT_KEYS = ("buffer_percent", "split_method", "seasonality_profile")
 
@@ -257,43 +250,11 @@ def scenario_seats(base: Basis, assumptions: dict, warnings: list[str]) -> list[
             warnings.append(f"hires[{i}]: its unit is not in {base.plan.org_unit}; counted at the top.")
             unit = base.plan.org_unit
         hire_quota = _decimal(hire, "monthly_quota", quota if quota is not None else ZERO)
-        seat = hire_seat(base, unit, hire["start_month"], hire.get("ramp"), hire_quota)
+        seat = hire_seat(
+            base.rules, base.plan.fiscal_year, unit, hire["start_month"], hire.get("ramp"), hire_quota
+        )
         seats += [seat] * hire["count"]
     return seats
-
-
-def hire_seat(
-    base: Basis, unit: OrgUnit, start_month: int, ramp: list | None, monthly_quota: Decimal
-) -> Seat:
-    """A hire is a seller not yet hired: an unsaved Seller starting on the 1st of its fiscal start month."""
-    start = base.rules.period(base.plan.fiscal_year, start_month).start
-    stand_in = Seller(
-        org_unit=unit, start_date=start, ramp=list(ramp or default_ramp()), monthly_quota=monthly_quota
-    )
-    return seller_seat(stand_in, base.rules, base.plan.fiscal_year)
-
-
-def with_attrition(seat: Seat, rate_percent: Decimal, lag: int, rules: FiscalYearRules, year: int) -> Seat:
-    """The seat less its expected leavers (module docstring): r/12 of it leaves each month, its place
-    empty for `lag` months, then a replacement ramps from month 1."""
-    share = Decimal(rate_percent) / 100 / 12
-    backfills = [_backfill(seat, m + lag, rules, year) for m in range(1, 13)]
-    factors = []
-    for t, f in enumerate(seat.factors, start=1):
-        lost = sum((f - min(f, backfills[m - 1][t - 1]) for m in range(1, t + 1)), ZERO)
-        factors.append(f - share * lost)
-    return replace(seat, factors=tuple(factors))
-
-
-def _backfill(seat: Seat, start_month: int, rules: FiscalYearRules, year: int) -> list[Decimal]:
-    """A replacement's factors when it starts in fiscal month `start_month` (after 12: not this year)."""
-    if start_month > 12:
-        return [ZERO] * 12
-    start = rules.period(year, start_month).start
-    stand_in = Seller(
-        org_unit=seat.unit, start_date=start, ramp=list(seat.ramp), monthly_quota=seat.monthly_quota
-    )
-    return calc.ramp_by_period(stand_in, rules, year)
 
 
 # Churn and budget --------------------------------------------------------------------------------------
@@ -378,7 +339,7 @@ def hires_needed(
     quota = monthly_quota if monthly_quota is not None else _decimal(assumptions, "quota_per_seller", None)
     if quota is None:
         quota = _average_quota(base.seats)
-    seat = hire_seat(base, unit or base.plan.org_unit, start_month, ramp, quota)
+    seat = hire_seat(base.rules, base.plan.fiscal_year, unit or base.plan.org_unit, start_month, ramp, quota)
 
     def reaches(count: int) -> bool:
         _, total = seat_capacity(seats + [seat] * count, [], base.plan.org_unit)
