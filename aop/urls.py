@@ -16,6 +16,7 @@ from onepager.pack_api import PackPDFView, PackPPTXView
 from orgs.api import FiscalCalendarView, OrgUnitViewSet, SellerViewSet
 from planning.api import content, settings, targets
 from planning.api.plan import PlanViewSet
+from scenarios.api import ScenarioViewSet
 from sellers import api as quota_api
 from sellers import contest_api, contest_views
 
@@ -46,6 +47,7 @@ router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolic
 router.register("quota-publications", quota_api.PublicationViewSet, basename="quotapublication")
 router.register("quota-acceptances", quota_api.AcceptanceViewSet, basename="quotaacceptance")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
 
 api_patterns = [
     path("", include(router.urls)),
