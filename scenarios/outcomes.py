@@ -332,6 +332,7 @@ def hires_needed(
     no count up to `limit` reaches it (no target, or a hire adds nothing). Bisection over the count, each
     step counted by seat_capacity.
     """
+    coverage = Decimal(str(coverage))
     scenario = subject if isinstance(subject, Scenario) else None
     base = basis(subject.plan if scenario else subject)
     assumptions = scenario.assumptions if scenario else {}

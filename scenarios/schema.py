@@ -4,6 +4,19 @@ Every key is optional: a key left out means "as the plan". Numbers may be given 
 decimal strings ("12.5"); they are read as Decimal. Each error message starts with the field it is about
 (e.g. ``hires[1].start_month``). References (a profile, a unit, a budget line) are checked against the
 database by the services, not here: this check is pure.
+
+    growth_goal_percent      net ARR growth goal, % (−100…1000)        the churn policy's otherwise
+    churn_rate_percent       expected churn a year, % (0…100)         the policy's, made annual
+    churn_allowance_percent  the reps' churn allowance, % (0…100)
+    buffer_percent           over-assignment buffer, % (0…200)         the plan's or the company default
+    seasonality_profile      a profile id, or null for an even spread
+    quota_per_seller         every seller's full monthly quota (≥ 0)
+    split_method             equal | headcount | prior_year | manual   the plan's cascade method
+    hires                    [{count 1…500, start_month 1…12, ramp [%…] (default 0/25/50/75/100),
+                               monthly_quota (default quota_per_seller), unit (default the plan's unit,
+                               which counts in the total only)}]
+    attrition                {rate_percent a year (0…100), backfill_lag months (0…24, default 0)}
+    budget_moves             [{source line id, target line id, amount > 0}], drafted, never posted here
 """
 
 from decimal import Decimal, InvalidOperation
