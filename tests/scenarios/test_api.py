@@ -42,3 +42,7 @@ def test_the_api_is_read_only_in_this_slice(team_plan, people):
         client.post("/api/scenarios/", {"plan": team_plan.pk, "name": "x"}, format="json").status_code == 405
     )
     assert client.delete(f"/api/scenarios/{scenario.pk}/").status_code == 405
+
+
+def test_a_bad_plan_filter_answers_400(team_plan, people):
+    assert api_as(people.viewer).get("/api/scenarios/?plan=abc").status_code == 400
