@@ -55,6 +55,7 @@ from planning.models import (
     TargetSubmission,
 )
 from planning.snapshot import plan_snapshot
+from scenarios.models import Scenario
 from sellers.models import Contest, QuotaAcceptance, QuotaPublication
 from tests.factories import PlanFactory, UserFactory
 
@@ -190,6 +191,7 @@ def world(org, people, catalogues):
         "seller_id": pat,
         "contests": contest,
         "contest_id": contest,
+        "scenarios": Scenario.objects.create(plan=plan, name="What if", base_version=plan.version),
         "child_plan_id": plan,
         "region_plan": region_plan,
         "spare_plan": PlanFactory(org_unit=org.team_a1, fiscal_year=plan.fiscal_year + 1),
