@@ -122,12 +122,18 @@ class BottomUp:
 
 def top_down_by_child(plan: Plan, children: list[OrgUnit]) -> dict[int, Decimal]:
     """What the cascade assigned to each child unit (seller rows summed into their child unit)."""
+    return sum_by_child(
+        ((row.org_unit or row.seller.org_unit, row.amount) for row in allocation_rows(plan)), children
+    )
+
+
+def sum_by_child(amounts, children: list[OrgUnit]) -> dict[int, Decimal]:
+    """(unit, amount) pairs summed into the child unit each unit lies under (a scenario's split too)."""
     result: dict[int, Decimal] = {}
-    for row in allocation_rows(plan):
-        unit = row.org_unit or row.seller.org_unit
+    for unit, amount in amounts:
         for child in children:
             if unit.path.startswith(child.path):
-                result[child.pk] = result.get(child.pk, ZERO) + row.amount
+                result[child.pk] = result.get(child.pk, ZERO) + amount
     return result
 
 

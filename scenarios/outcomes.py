@@ -27,7 +27,7 @@ from metrics.models import ChurnPolicy
 from orgs.fiscal import FiscalYearRules
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
-from planning.bottom_up import top_down_by_child
+from planning.bottom_up import sum_by_child, top_down_by_child
 from planning.capacity import (
     CapacityRow,
     Seat,
@@ -209,13 +209,13 @@ def _by_child(lines: list[SplitLine], base: Basis) -> dict[int, Decimal]:
     """Split amounts summed into the child units they fall under (a seller's into its unit's child)."""
     if base.units[0] == base.plan.org_unit:
         return {}
-    result: dict[int, Decimal] = {}
-    for line in lines:
-        unit = line.recipient if isinstance(line.recipient, OrgUnit) else line.recipient.org_unit
-        for child in base.units:
-            if unit.path.startswith(child.path):
-                result[child.pk] = result.get(child.pk, ZERO) + line.amount
-    return result
+    return sum_by_child(
+        (
+            (line.recipient if isinstance(line.recipient, OrgUnit) else line.recipient.org_unit, line.amount)
+            for line in lines
+        ),
+        base.units,
+    )
 
 
 def _profile(base: Basis, assumptions: dict, warnings: list[str]) -> list[Decimal] | None:
