@@ -94,6 +94,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),
     path("plans/<int:plan_id>/quotas/", include("sellers.quota_urls")),
+    path("plans/<int:plan_id>/scenarios/", include("scenarios.urls")),
     path("", include("planning.urls")),
 ]
 

@@ -29,6 +29,7 @@ def test_it_holds_the_plan_tabs_in_step_order():
         ("Budget", 3),
         ("Metrics", 4),
         ("Quotas", None),  # the sellers' quotas, published from an approved plan
+        ("Scenarios", None),  # what-if branches of the plan
         ("One-page", 5),
         ("History", None),
     ]
@@ -39,6 +40,7 @@ def test_it_holds_the_plan_tabs_in_step_order():
         "budget",
         "metrics",
         "quotas",
+        "scenarios",
         "onepager",
         "history",
     ]

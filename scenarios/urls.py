@@ -1,0 +1,15 @@
+"""A plan's Scenarios tab: mounted at plans/<plan_id>/scenarios/ (aop/urls.py)."""
+
+from django.urls import path
+
+from scenarios import views
+
+app_name = "scenarios"
+
+urlpatterns = [
+    path("", views.tab, name="plan"),
+    path("new/", views.create, name="create"),
+    path("compare/", views.compare, name="compare"),
+    path("<int:scenario_id>/", views.detail, name="detail"),
+    path("<int:scenario_id>/delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,258 @@
+"""A plan's Scenarios tab: its scenarios with their headline outcomes, one scenario's assumptions edited in
+place beside its outcomes and the plan's, and up to four compared side by side. The unit's sales leaders
+write (on a plan they may edit); whoever reads the plan reads them; anyone else gets 404."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core import editing
+from orgs import permissions
+from planning import selectors as plan_selectors
+from planning.models import CascadeMethod, Plan
+from planning.views.plan import can_edit, plan_context
+from scenarios import forms, selectors, services
+from scenarios.models import Scenario
+from scenarios.outcomes import Outcomes, hires_needed, outcomes, plan_outcomes
+
+MAX_COMPARED = 4
+BUFFER_LIMIT = Decimal("50")  # % — a buffer above it is flagged
+
+
+@dataclass
+class Figure:
+    """One outcome of a scenario beside the plan's: `kind` picks its format (money, percent, ratio,
+    months); `flag` says in words which rule it breaks ("" when none)."""
+
+    label: str
+    kind: str
+    plan: Decimal | None
+    value: Decimal | None
+    flag: str = ""
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.plan is None or self.value is None:
+            return None
+        return self.value - self.plan
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value / 100
+
+
+def coverage_flag(coverage: Decimal | None) -> str:
+    return "Coverage below 1" if coverage is not None and coverage < 1 else ""
+
+
+def buffer_flag(result: Outcomes) -> str:
+    return "Buffer above 50%" if result.buffer_percent > BUFFER_LIMIT else ""
+
+
+def figures(mine: Outcomes, plan: Outcomes) -> list[Figure]:
+    """The headline outcomes of a scenario (or of the plan itself) beside the plan's, in reading order."""
+    return [
+        Figure("Annual target", "money", plan.annual_target, mine.annual_target),
+        Figure("Buffer", "percent", _pct(plan.buffer_percent), _pct(mine.buffer_percent), buffer_flag(mine)),
+        Figure("Assigned (target + buffer)", "money", plan.assigned, mine.assigned),
+        Figure("New business needed", "money", plan.new_business_needed, mine.new_business_needed),
+        Figure("Churn allowance", "percent", _pct(plan.churn_allowance), _pct(mine.churn_allowance)),
+        Figure("Seller-months", "months", plan.seller_months, mine.seller_months),
+        Figure("Ramped capacity", "money", plan.capacity, mine.capacity),
+        Figure("Coverage", "ratio", plan.coverage, mine.coverage, coverage_flag(mine.coverage)),
+        Figure("Budget", "money", plan.budget_total, mine.budget_total),
+    ]  # fmt: skip
+
+
+def headline(figures: list[Figure]) -> list[Figure]:
+    """The four figures the tab's list shows."""
+    shown = {"Annual target", "New business needed", "Ramped capacity", "Coverage"}
+    return [f for f in figures if f.label in shown]
+
+
+@dataclass
+class UnitRow:
+    """A unit's capacity and coverage in the scenario beside the plan's."""
+
+    unit: Any
+    plan_capacity: Decimal | None
+    capacity: Decimal
+    target: Decimal | None
+    coverage: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.plan_capacity is None else self.capacity - self.plan_capacity
+
+    @property
+    def flag(self) -> str:
+        return coverage_flag(self.coverage)
+
+
+def unit_rows(mine: Outcomes, plan: Outcomes) -> list[UnitRow]:
+    before = {row.unit.pk: row.capacity for row in plan.capacity_rows}
+    rows = [*mine.capacity_rows, mine.capacity_total]
+    return [UnitRow(r.unit, before.get(r.unit.pk), r.capacity, r.target, r.coverage) for r in rows[:-1]] + [
+        UnitRow(r.unit, plan.capacity, r.capacity, r.target, r.coverage) for r in rows[-1:]
+    ]
+
+
+# --- Pages ----------------------------------------------------------------------------------------------
+
+
+def _tab_url(plan: Plan) -> str:
+    return reverse("scenarios:plan", kwargs={"plan_id": plan.pk})
+
+
+def _scenario_url(scenario: Scenario) -> str:
+    return reverse("scenarios:detail", kwargs={"plan_id": scenario.plan_id, "scenario_id": scenario.pk})
+
+
+def _scenario(request: HttpRequest, plan: Plan, scenario_id: int) -> Scenario:
+    return get_object_or_404(selectors.scenario_list(user=request.user, plan=plan), pk=scenario_id)
+
+
+def _may_delete(request: HttpRequest, plan: Plan) -> bool:
+    return permissions.has_role(request.user, plan.org_unit, permissions.EDIT_PLAN)
+
+
+@login_required
+@require_safe
+def tab(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    return _tab_page(request, plan, forms.ScenarioForm())
+
+
+def _tab_page(request: HttpRequest, plan: Plan, form: forms.ScenarioForm, status: int = 200) -> HttpResponse:
+    base = plan_outcomes(plan)
+    rows = [
+        (s, headline(figures(outcomes(s), base)))
+        for s in selectors.scenario_list(user=request.user, plan=plan)
+    ]
+    context = plan_context(request, plan, tab="scenarios") | {
+        "rows": rows,
+        "plan_figures": headline(figures(base, base)),
+        "form": form,
+        "max_compared": MAX_COMPARED,
+    }
+    return render(request, "scenarios/tab.html", context, status=status)
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    editing.permit(can_edit(request, plan), "Only the unit's sales leaders branch scenarios of a draft plan.")
+    form = forms.ScenarioForm(request.POST, instance=Scenario(plan=plan))
+    outcome = editing.submit(
+        form,
+        lambda: services.scenario_create(
+            actor=request.user, plan=plan, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"]
+        ),
+    )
+    done = editing.page(
+        request, outcome, done=lambda s: f"Scenario “{s}” branched from the plan.", to=_scenario_url
+    )
+    return done or _tab_page(request, plan, form, status=outcome.status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def detail(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    scenario = _scenario(request, plan, scenario_id)
+    if request.method != "POST":
+        return _detail_page(request, scenario, forms.AssumptionsForm(scenario=scenario))
+    editing.permit(can_edit(request, plan), "Only the unit's sales leaders edit scenarios of a draft plan.")
+    form = forms.AssumptionsForm(request.POST, scenario=scenario)
+    outcome = editing.submit(form, lambda: _save(request, scenario, form.cleaned_data))
+    done = editing.page(
+        request, outcome, done="Scenario saved.", to=_scenario_url(scenario), stale_to=_scenario_url(scenario)
+    )
+    return done or _detail_page(request, scenario, form, status=outcome.status)
+
+
+def _save(request: HttpRequest, scenario: Scenario, data: dict) -> Scenario:
+    return services.scenario_update(
+        actor=request.user,
+        scenario=scenario,
+        version=data["version"],
+        name=data["name"],
+        notes=data["notes"],
+        assumptions=data["assumptions"],
+    )
+
+
+def _detail_page(
+    request: HttpRequest, scenario: Scenario, form: forms.AssumptionsForm, status: int = 200
+) -> HttpResponse:
+    plan = scenario.plan
+    mine, base = outcomes(scenario), plan_outcomes(plan)
+    solver = forms.SolverForm(request.GET if "coverage" in request.GET else None)
+    context = plan_context(request, plan, tab="scenarios") | {
+        "scenario": scenario,
+        "form": form,
+        "outcomes": mine,
+        "figures": figures(mine, base),
+        "split_label": dict(CascadeMethod.choices).get(mine.split_method, mine.split_method),
+        "unit_rows": unit_rows(mine, base),
+        "solver": solver,
+        "solved": _solve(scenario, solver),
+        "may_delete": _may_delete(request, plan),
+    }
+    return render(request, "scenarios/detail.html", context, status=status)
+
+
+def _solve(scenario: Scenario, solver: forms.SolverForm) -> dict | None:
+    if not solver.is_bound or not solver.is_valid():
+        return None
+    data = solver.cleaned_data
+    count = hires_needed(scenario, coverage=data["coverage"], start_month=data["start_month"])
+    return {"coverage": data["coverage"], "start_month": data["start_month"], "count": count}
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    scenario = _scenario(request, plan, scenario_id)
+    editing.permit(_may_delete(request, plan), "Only the unit's sales leaders delete its scenarios.")
+    version = request.POST.get("version", "")
+    outcome = editing.submit(
+        None,
+        lambda: services.scenario_delete(
+            actor=request.user, scenario=scenario, version=int(version) if version.isdigit() else 0
+        ),
+    )
+    if not outcome.ok:
+        return editing.action(request, outcome, done="", to=_scenario_url(scenario), failed="Not deleted: ")
+    return editing.action(request, outcome, done=f"Scenario “{scenario.name}” deleted.", to=_tab_url(plan))
+
+
+@login_required
+@require_safe
+def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    ids = [int(i) for i in request.GET.getlist("s") if i.isdigit()]
+    if len(ids) > MAX_COMPARED:
+        messages.error(request, f"Compare at most {MAX_COMPARED} scenarios at once; you picked {len(ids)}.")
+        return redirect(_tab_url(plan))
+    chosen = list(selectors.scenario_list(user=request.user, plan=plan).filter(pk__in=ids))
+    if not chosen:
+        messages.error(request, "Pick one to four scenarios to compare with the plan.")
+        return redirect(_tab_url(plan))
+    base = plan_outcomes(plan)
+    columns = [(s, figures(outcomes(s), base)) for s in chosen]
+    lines = [
+        (plan_figure, [column[i] for _, column in columns])
+        for i, plan_figure in enumerate(figures(base, base))
+    ]
+    context = plan_context(request, plan, tab="scenarios") | {"scenarios": chosen, "lines": lines}
+    return render(request, "scenarios/compare.html", context)
