@@ -136,7 +136,12 @@ def _enterprise_west(leader, executive) -> None:
     for row, sign in ((colleague, -1), (mine, 1)):
         months = [m + sign * d for m, d in zip(row.month_amounts, moved, strict=True)]
         grid.allocation_update(
-            actor=leader, allocation=row, version=row.version, months=months, weight=row.weight
+            actor=leader,
+            allocation=row,
+            version=row.version,
+            months=months,
+            weight=row.weight,
+            comment=f"Mid-year review: two renewals move from {colleague.seller.name} to Ava from August.",
         )
     plan = Plan.objects.get(pk=plan.pk)
     plan = plan_transition(actor=leader, plan=plan, name="submit", version=plan.version)

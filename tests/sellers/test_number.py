@@ -199,3 +199,13 @@ def test_a_sellers_menu_offers_their_own_page_not_lists_they_cannot_read(client,
     home = client.get(reverse("planning:home")).content.decode()
     nav = home[home.index('<nav class="mainnav"') : home.index("</nav>")]
     assert ">Plans</a>" in nav and ">My number</a>" not in nav
+
+
+def test_each_hand_edit_on_a_demo_receipt_says_who_when_and_why(demo, db):
+    """Ava Chen's FY2027 row was edited at the mid-year review (demo.quotas): the receipt's line names
+    the leader and the reason the edit was saved with."""
+    page = my_number.my_number(seller("seller3"), 2027)
+    [edit] = page.receipt.edits
+    assert edit.actor == "leader"
+    assert edit.comment.startswith("Mid-year review: two renewals move from ")
+    assert edit.after == page.receipt.stored
