@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import editing
+from core import editing, formatting
 from orgs import permissions
+from orgs.models import OrgUnit
 from planning import selectors as plan_selectors
-from planning.models import CascadeMethod, Plan
+from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from planning.views.plan import can_edit, plan_context
 from scenarios import forms, selectors, services
 from scenarios.models import Scenario
@@ -102,6 +103,42 @@ def unit_rows(mine: Outcomes, plan: Outcomes) -> list[UnitRow]:
     return [UnitRow(r.unit, before.get(r.unit.pk), r.capacity, r.target, r.coverage) for r in rows[:-1]] + [
         UnitRow(r.unit, plan.capacity, r.capacity, r.target, r.coverage) for r in rows[-1:]
     ]
+
+
+def assumption_lines(scenario: Scenario) -> list[tuple[str, str]]:
+    """The scenario's overrides in words, for those who read it without editing it."""
+    a = scenario.assumptions
+    lines = [
+        (label, _number_text(key, a[key])) for key, (label, _) in forms.NUMBER_FIELDS.items() if key in a
+    ]
+    if "seasonality_profile" in a:
+        profile = SeasonalityProfile.objects.filter(pk=a["seasonality_profile"]).first()
+        lines.append(("Seasonality", profile.name if profile else "Even spread"))
+    if "split_method" in a:
+        lines.append(("Split method", dict(CascadeMethod.choices).get(a["split_method"], a["split_method"])))
+    if a.get("attrition"):
+        lag = a["attrition"].get("backfill_lag", 0)
+        lines.append(
+            ("Attrition", f"{a['attrition']['rate_percent']}% a year, seats backfilled after {lag} months")
+        )
+    units = dict(
+        OrgUnit.objects.filter(path__startswith=scenario.plan.org_unit.path).values_list("pk", "name")
+    )
+    lines += [("Hires", _hire_text(hire, units, scenario.plan)) for hire in a.get("hires", [])]
+    if a.get("budget_moves"):
+        lines.append(("Budget moves", f"{len(a['budget_moves'])} drafted"))
+    return lines
+
+
+def _number_text(key: str, value: Any) -> str:
+    return formatting.money(value) if key == "quota_per_seller" else f"{value}%"
+
+
+def _hire_text(hire: dict, units: dict, plan: Plan) -> str:
+    quota = formatting.money(hire["monthly_quota"]) if "monthly_quota" in hire else "the quota per seller"
+    ramp = "/".join(str(step) for step in hire.get("ramp", [0, 25, 50, 75, 100]))
+    unit = units.get(hire.get("unit", plan.org_unit_id), plan.org_unit.name)
+    return f"{hire['count']} from month {hire['start_month']} at {quota} a month, ramp {ramp}%, in {unit}"
 
 
 # --- Pages ----------------------------------------------------------------------------------------------
@@ -206,6 +243,7 @@ def _detail_page(
         "solver": solver,
         "solved": _solve(scenario, solver),
         "may_delete": _may_delete(request, plan),
+        "assumption_lines": assumption_lines(scenario),
     }
     return render(request, "scenarios/detail.html", context, status=status)
 

@@ -127,12 +127,13 @@ def test_the_solver_answers_with_the_engines_count(client, people, team_plan):
 
 
 def test_a_viewer_reads_the_tab_and_a_scenario_but_gets_no_forms(client, people, team_plan):
-    scenario = branch(people, team_plan)
+    scenario = branch(people, team_plan, hires=[{"count": 2, "start_month": 4, "monthly_quota": 50000}])
     client.force_login(people.viewer)
     tab = client.get(tab_url(team_plan)).content.decode()
     page = client.get(page_url(scenario)).content.decode()
     assert "More hires" in tab and "Branch a scenario" not in tab
     assert "Save the scenario" not in page and "Delete this scenario" not in page
+    assert f"2 from month 4 at {formatting.money(50000)} a month" in page  # its assumptions, in words
     assert client.post(reverse("scenarios:create", args=[team_plan.pk]), {"name": "Mine"}).status_code == 403
     assert client.post(page_url(scenario), edit_data(scenario, buffer_percent="30")).status_code == 403
     delete = reverse("scenarios:delete", args=[team_plan.pk, scenario.pk])
