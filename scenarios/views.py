@@ -21,7 +21,7 @@ from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from planning.views.plan import can_edit, plan_context
 from scenarios import forms, selectors, services
 from scenarios.models import Scenario
-from scenarios.outcomes import Outcomes, hires_needed, outcomes, plan_outcomes
+from scenarios.outcomes import Outcomes, basis, compute, hires_needed
 
 MAX_COMPARED = 4
 BUFFER_LIMIT = Decimal("50")  # % — a buffer above it is flagged
@@ -168,11 +168,10 @@ def tab(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _tab_page(request: HttpRequest, plan: Plan, form: forms.ScenarioForm, status: int = 200) -> HttpResponse:
-    base = plan_outcomes(plan)
-    rows = [
-        (s, headline(figures(outcomes(s), base)))
-        for s in selectors.scenario_list(user=request.user, plan=plan)
-    ]
+    shared = basis(plan)  # the plan read once for every scenario on the page
+    base = compute(shared, {})
+    scenarios = selectors.scenario_list(user=request.user, plan=plan)
+    rows = [(s, headline(figures(compute(shared, s.assumptions), base))) for s in scenarios]
     context = plan_context(request, plan, tab="scenarios") | {
         "rows": rows,
         "plan_figures": headline(figures(base, base)),
@@ -231,7 +230,8 @@ def _detail_page(
     request: HttpRequest, scenario: Scenario, form: forms.AssumptionsForm, status: int = 200
 ) -> HttpResponse:
     plan = scenario.plan
-    mine, base = outcomes(scenario), plan_outcomes(plan)
+    shared = basis(plan)
+    mine, base = compute(shared, scenario.assumptions), compute(shared, {})
     solver = forms.SolverForm(request.GET if "coverage" in request.GET else None)
     context = plan_context(request, plan, tab="scenarios") | {
         "scenario": scenario,
@@ -286,8 +286,9 @@ def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not chosen:
         messages.error(request, "Pick one to four scenarios to compare with the plan.")
         return redirect(_tab_url(plan))
-    base = plan_outcomes(plan)
-    columns = [(s, figures(outcomes(s), base)) for s in chosen]
+    shared = basis(plan)
+    base = compute(shared, {})
+    columns = [(s, figures(compute(shared, s.assumptions), base)) for s in chosen]
     lines = [
         (plan_figure, [column[i] for _, column in columns])
         for i, plan_figure in enumerate(figures(base, base))

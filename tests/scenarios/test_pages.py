@@ -7,6 +7,8 @@ against a target of 7,000,000 (coverage 0.86)."""
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import formatting
@@ -14,6 +16,7 @@ from planning.snapshot import plan_snapshot
 from scenarios import services
 from scenarios.models import Scenario
 from scenarios.outcomes import hires_needed, outcomes
+from tests.factories import PlanFactory, SellerFactory
 
 # 2 hires from fiscal month 4 on a 0/25/50/75/100 ramp: months 4…12 give 0 + .25 + .5 + .75 + 5 × 1 = 6.5
 # seller-months each, 13 for both → 133 seller-months, capacity 133 × 50,000 = 6,650,000 (+650,000).
@@ -155,8 +158,6 @@ def test_a_leader_of_another_unit_finds_nothing(client, people, team_plan, who):
 
 
 def test_a_scenario_of_another_plan_is_not_found_under_this_one(client, people, team_plan, org):
-    from tests.factories import PlanFactory
-
     scenario = branch(people, team_plan)
     other = PlanFactory(org_unit=org.team_a1, fiscal_year=2029)
     client.force_login(people.leader)
@@ -183,3 +184,20 @@ def test_compare_refuses_more_than_four(client, people, team_plan):
     response = client.get(reverse("scenarios:compare", args=[team_plan.pk]), {"s": ids}, follow=True)
     assert response.redirect_chain[-1][0] == tab_url(team_plan)
     assert "Compare at most 4 scenarios at once; you picked 5." in response.content.decode()
+
+
+def test_the_tab_costs_the_same_for_10_or_30_sellers(client, people, team_plan, org):
+    branch(people, team_plan, hires=[{"count": 2, "start_month": 4, "monthly_quota": 50000}])
+    branch(people, team_plan, name="Cautious year", buffer_percent=15, split_method="equal")
+    client.force_login(people.leader)
+    client.get(tab_url(team_plan))  # the calendar, settings and memberships are cached from here on
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(tab_url(team_plan)).status_code == 200
+        return len(context.captured_queries)
+
+    few = cost()
+    for _ in range(20):
+        SellerFactory(org_unit=org.team_a1)
+    assert cost() == few
