@@ -201,3 +201,25 @@ def test_the_tab_costs_the_same_for_10_or_30_sellers(client, people, team_plan, 
     for _ in range(20):
         SellerFactory(org_unit=org.team_a1)
     assert cost() == few
+
+
+def test_a_name_another_scenario_has_is_refused_and_changes_nothing(client, people, team_plan):
+    branch(people, team_plan, name="Taken")
+    scenario = branch(people, team_plan)
+    client.force_login(people.leader)
+    response = client.post(page_url(scenario), {**edit_data(scenario), "name": "Taken"})
+    assert response.status_code == 422
+    assert "This plan already has a scenario with that name." in response.content.decode()
+    response = client.post(reverse("scenarios:create", args=[team_plan.pk]), {"name": "Taken"})
+    assert response.status_code == 422 and Scenario.objects.count() == 2
+    scenario.refresh_from_db()
+    assert (scenario.name, scenario.version) == ("More hires", 1)
+
+
+def test_a_stale_delete_is_refused(client, people, team_plan):
+    scenario = branch(people, team_plan)
+    services.scenario_update(actor=people.leader, scenario=scenario, version=1, notes="Edited meanwhile")
+    client.force_login(people.leader)
+    delete = reverse("scenarios:delete", args=[team_plan.pk, scenario.pk])
+    response = client.post(delete, {"version": 1}, follow=True)
+    assert "Not deleted: " in response.content.decode() and Scenario.objects.count() == 1
