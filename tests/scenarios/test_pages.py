@@ -223,3 +223,11 @@ def test_a_stale_delete_is_refused(client, people, team_plan):
     delete = reverse("scenarios:delete", args=[team_plan.pk, scenario.pk])
     response = client.post(delete, {"version": 1}, follow=True)
     assert "Not deleted: " in response.content.decode() and Scenario.objects.count() == 1
+
+
+def test_a_scenario_whose_author_is_gone_still_shows(client, people, team_plan):
+    scenario = branch(people, team_plan)
+    Scenario.objects.filter(pk=scenario.pk).update(created_by=None)
+    client.force_login(people.leader)
+    assert client.get(tab_url(team_plan)).status_code == 200
+    assert "Branched by —" in client.get(page_url(scenario)).content.decode()
