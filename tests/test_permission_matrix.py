@@ -142,6 +142,7 @@ def world(org, people, catalogues):
             publication=publication, seller=someone, allocation=row, months=row.months, sent_at=now
         )
     acceptance = QuotaAcceptance.objects.get(seller=pat)
+    scenario = Scenario.objects.create(plan=plan, name="What if", base_version=plan.version)
     contest = Contest.objects.create(
         name="Call sprint",
         kpi=KPI.objects.get(code="calls-made"),
@@ -191,7 +192,8 @@ def world(org, people, catalogues):
         "seller_id": pat,
         "contests": contest,
         "contest_id": contest,
-        "scenarios": Scenario.objects.create(plan=plan, name="What if", base_version=plan.version),
+        "scenarios": scenario,
+        "scenario_id": scenario,
         "child_plan_id": plan,
         "region_plan": region_plan,
         "spare_plan": PlanFactory(org_unit=org.team_a1, fiscal_year=plan.fiscal_year + 1),
