@@ -288,7 +288,9 @@ def actual_months_write(
 # --- Churn policy -------------------------------------------------------------------------------------
 
 
-def churn_policy_save(*, actor: Actor, plan: Plan, version: int | None, values: dict) -> ChurnPolicy:
+def churn_policy_save(
+    *, actor: Actor, plan: Plan, version: int | None, values: dict, comment: str = ""
+) -> ChurnPolicy:
     """Sales ops set the plan's churn policy while the plan is a draft."""
     if not permissions.has_role(actor, plan.org_unit, permissions.MANAGE_ORG):
         raise PermissionDenied("Only sales ops set the churn policy.")
@@ -296,8 +298,12 @@ def churn_policy_save(*, actor: Actor, plan: Plan, version: int | None, values: 
         raise InvalidTransitionError("The plan is not a draft; reopen it to change the churn policy.")
     existing = ChurnPolicy.objects.filter(plan=plan).first()
     if existing is None:
-        return versioned_create(model=ChurnPolicy, values={"plan": plan, **values}, actor=actor)
-    return versioned_update(instance=existing, version=version or 0, values=values, actor=actor)
+        return versioned_create(
+            model=ChurnPolicy, values={"plan": plan, **values}, actor=actor, comment=comment
+        )
+    return versioned_update(
+        instance=existing, version=version or 0, values=values, actor=actor, comment=comment
+    )
 
 
 def today() -> dt.date:

@@ -276,6 +276,7 @@ def cascade_run(
     level: str,
     buffer_percent: Decimal | None,
     grid_seen: str | None = None,
+    comment: str = "",
 ) -> list[TargetAllocation]:
     """Split the plan's target × (1 + buffer) over its child units or sellers, phased by month.
 
@@ -290,6 +291,7 @@ def cascade_run(
         level=level,
         buffer_percent=buffer_percent,
         grid_seen=grid_seen,
+        comment=comment,
     ).rows
 
 
@@ -312,8 +314,9 @@ def cascade_replace(
     level: str,
     buffer_percent: Decimal | None,
     grid_seen: str | None = None,
+    comment: str = "",
 ) -> Cascaded:
-    """cascade_run, returning what an undo needs as well."""
+    """cascade_run, returning what an undo needs as well (`comment` is added to the history entry's)."""
     ensure_plan_editable(plan=plan, actor=actor)
     preview = cascade_preview(plan, method, level, buffer_percent)
     if grid_seen is not None and grid_seen != preview.grid:
@@ -332,7 +335,7 @@ def cascade_replace(
         actor=actor,
         extra_changes={"cascade": [_describe(preview.old_rows), _describe(preview.new_rows)]},
         comment=f"Cascaded {preview.target:,.2f} + {preview.buffer_percent:f}% buffer by "
-        f"{CascadeMethod(method).label.lower()}.",
+        f"{CascadeMethod(method).label.lower()}." + (f" {comment}" if comment else ""),
     )
     rows = list(TargetAllocation.objects.filter(plan=plan))
     undo = {

@@ -107,8 +107,9 @@ def ensure_plan_editable(*, plan: Plan, actor: Actor) -> None:
 PLAN_FIELDS = {"summary", "cascade_method", "cascade_level", "buffer_percent", "seasonality"}
 
 
-def plan_update(*, actor: Actor, plan: Plan, version: int, **values) -> Plan:
-    """Edit the plan's own fields: its summary and how its target cascades and phases."""
+def plan_update(*, actor: Actor, plan: Plan, version: int, comment: str = "", **values) -> Plan:
+    """Edit the plan's own fields: its summary and how its target cascades and phases (`comment` goes
+    to the history entry)."""
     ensure_plan_editable(plan=plan, actor=actor)
     unknown = set(values) - PLAN_FIELDS
     if unknown:
@@ -116,7 +117,7 @@ def plan_update(*, actor: Actor, plan: Plan, version: int, **values) -> Plan:
     profile = values.get("seasonality")
     if profile is not None and not plan.org_unit.path.startswith(profile.org_unit.path):
         raise ValidationError({"seasonality": "Pick a seasonality profile of this unit or one above it."})
-    return versioned_update(instance=plan, version=version, values=values, actor=actor)
+    return versioned_update(instance=plan, version=version, values=values, actor=actor, comment=comment)
 
 
 @transaction.atomic

@@ -2,19 +2,29 @@
 anyone who may edit the plan, from a plan that can be edited (a draft, or a reopened plan); none of these
 writes touches the plan itself."""
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from budgets.models import BudgetLine
+from budgets.models import BudgetLine, Move
+from budgets.services import move_request
+from core.exceptions import StaleVersionError
+from core.formatting import money
 from core.services import Actor, audited_delete, versioned_create, versioned_update
+from metrics import calc as metrics_calc
+from metrics.models import ChurnPolicy
+from metrics.services import churn_policy_save
 from orgs import permissions
 from orgs.models import OrgUnit
-from planning.models import Plan, SeasonalityProfile
-from planning.services import ensure_plan_editable
+from planning.calc import CENT
+from planning.cascade import cascade_preview, cascade_run, effective_buffer
+from planning.models import CascadeMethod, Plan, SeasonalityProfile
+from planning.services import ensure_plan_editable, plan_update
 from scenarios.models import Scenario
-from scenarios.schema import assumption_errors
+from scenarios.schema import assumption_errors, number
 
 FIELDS = {"name", "notes", "assumptions"}
 
@@ -85,3 +95,212 @@ def scenario_delete(*, actor: Actor, scenario: Scenario, version: int) -> None:
     if not permissions.has_role(actor, scenario.plan.org_unit, permissions.EDIT_PLAN):
         raise PermissionDenied("Only the unit's sales leaders can delete its scenarios.")
     audited_delete(instance=scenario, version=version, actor=actor)
+
+
+# --- Promotion: the scenario applied to the plan through the plan's own services ---------------------
+
+CHURN_KEYS = ("growth_goal_percent", "churn_rate_percent", "churn_allowance_percent")
+PEOPLE_KEYS = ("quota_per_seller", "hires", "attrition")
+PEOPLE_NOTE = (
+    "Hires and attrition stay a scenario's assumption; add the sellers in Organisation when they are hired."
+)
+
+CHURN_NOTE = (
+    "Growth and churn are the plan's churn policy, which only sales ops set: ask them, or clear "
+    "growth and churn from the scenario to promote the rest."
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field the promotion writes: the plan's value now and the scenario's, in words."""
+
+    key: str
+    label: str
+    plan: str
+    scenario: str
+
+
+def _percent_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value.normalize():f}%"
+
+
+def _same(a: Decimal | None, b: Decimal | None) -> bool:
+    return a is not None and b is not None and a.quantize(CENT) == b.quantize(CENT)
+
+
+def _annual_churn(policy: ChurnPolicy) -> Decimal:
+    return metrics_calc.to_annual(metrics_calc.pct(policy.expected_churn), policy.measurement_period) * 100
+
+
+def promotion_changes(scenario: Scenario) -> list[Change]:
+    """What promoting the scenario would change on the plan now: each field it sets that differs."""
+    plan, a = scenario.plan, scenario.assumptions
+    changes = []
+    if "buffer_percent" in a:
+        now, new = effective_buffer(plan), number(a["buffer_percent"])
+        if not _same(now, new):
+            changes.append(Change("buffer_percent", "Buffer", _percent_text(now), _percent_text(new)))
+    if "split_method" in a and a["split_method"] != plan.cascade_method:
+        label = dict(CascadeMethod.choices)
+        changes.append(
+            Change("split_method", "Split method", label[plan.cascade_method], label[a["split_method"]])
+        )
+    if "seasonality_profile" in a and a["seasonality_profile"] != plan.seasonality_id:
+        new = SeasonalityProfile.objects.filter(pk=a["seasonality_profile"]).first()
+        changes.append(
+            Change(
+                "seasonality_profile",
+                "Seasonality",
+                plan.seasonality.name if plan.seasonality else "Even spread",
+                new.name if new else "Even spread",
+            )
+        )
+    policy = ChurnPolicy.objects.filter(plan=plan).first()
+    for key, label, now in (
+        ("growth_goal_percent", "Net ARR growth goal", policy and policy.net_growth_goal),
+        ("churn_rate_percent", "Expected churn a year", policy and _annual_churn(policy)),
+        ("churn_allowance_percent", "Churn allowance", policy and policy.allowance),
+    ):
+        if key in a and not _same(now, number(a[key])):
+            changes.append(Change(key, label, _percent_text(now), _percent_text(number(a[key]))))
+    lines = {line.pk: line for line in BudgetLine.objects.filter(plan=plan)}
+    for move in a.get("budget_moves", []):
+        source, target = lines.get(move["source"]), lines.get(move["target"])
+        changes.append(
+            Change(
+                "budget_moves",
+                "Budget move",
+                f"{source or '?'} {money(source.amount) if source else ''}".strip(),
+                f"{money(number(move['amount']))} from {source or '?'} to {target or '?'}",
+            )
+        )
+    return changes
+
+
+def promotion_conflicts(scenario: Scenario) -> list[Change]:
+    """The changes the plan has moved under since the scenario was branched. The plan's history does not
+    say which field changed at which version, so once the plan's version moved on, every field the
+    scenario sets that now differs from the plan is a conflict (budget moves are deltas on the balances of
+    the day, checked by the ledger, never a conflict)."""
+    if scenario.plan.version == scenario.base_version:
+        return []
+    return [c for c in promotion_changes(scenario) if c.key != "budget_moves"]
+
+
+@transaction.atomic
+def scenario_refresh(*, actor: Actor, scenario: Scenario, version: int) -> Scenario:
+    """Rebase the scenario on the plan as it is now, keeping its assumptions."""
+    ensure_plan_editable(plan=scenario.plan, actor=actor)
+    return versioned_update(
+        instance=scenario,
+        version=version,
+        values={"base_version": scenario.plan.version},
+        actor=actor,
+        comment=f"Scenario “{scenario.name}” refreshed on plan version {scenario.plan.version}.",
+    )
+
+
+@transaction.atomic
+def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[Change]:
+    """Apply the scenario to its plan, all or nothing, through the plan's services (plan_update,
+    cascade_run, churn_policy_save, move_request), each history entry saying `from scenario “name”`.
+    Refused, writing nothing, on a stale scenario or when the plan changed since the branch in a field the
+    scenario also sets (scenario_refresh, then promote again). People (quota, hires, attrition) are not
+    written: PEOPLE_NOTE. The scenario is rebased on the plan it leaves, less its budget moves (posted or
+    pending now), so promoting it again moves no money twice."""
+    plan = Plan.objects.select_for_update().get(pk=scenario.plan_id)
+    scenario.plan = plan
+    ensure_plan_editable(plan=plan, actor=actor)
+    if scenario.version != version:
+        raise StaleVersionError(current_version=scenario.version, label="This scenario")
+    _check(plan, scenario.assumptions)
+    conflicts = promotion_conflicts(scenario)
+    if conflicts:
+        raise ValidationError(
+            [
+                f"{c.label}: the plan changed since the branch; it is {c.plan} now, the scenario's is "
+                f"{c.scenario}. Refresh the scenario to promote it over the plan as it is."
+                for c in conflicts
+            ]
+        )
+    changes = promotion_changes(scenario)
+    keys = {c.key for c in changes}
+    a, comment = scenario.assumptions, f"from scenario “{scenario.name}”"
+    values: dict[str, Any] = {}
+    if "buffer_percent" in keys:
+        values["buffer_percent"] = number(a["buffer_percent"])
+    if "split_method" in keys:
+        values["cascade_method"] = a["split_method"]
+    if "seasonality_profile" in keys:
+        pk = a["seasonality_profile"]
+        values["seasonality"] = None if pk is None else SeasonalityProfile.objects.get(pk=pk)
+    if values:
+        plan = plan_update(actor=actor, plan=plan, version=plan.version, comment=comment, **values)
+        _recascade(actor, plan, comment)
+        plan.refresh_from_db()
+    if keys & set(CHURN_KEYS):
+        _promote_churn(actor, plan, a, comment)
+    for i, move in enumerate(a.get("budget_moves", [])):
+        source = BudgetLine.objects.select_related("budget").get(plan=plan, pk=move["source"])
+        target = BudgetLine.objects.get(plan=plan, pk=move["target"])
+        try:
+            move_request(
+                actor=actor,
+                budget=source.budget,
+                kind=Move.Kind.REALLOCATE,
+                source=source,
+                target=target,
+                amount=number(move["amount"]),
+                reason=comment,
+            )
+        except ValidationError as error:
+            raise ValidationError([f"Budget move {i + 1}: {m}" for m in error.messages]) from error
+    versioned_update(
+        instance=scenario,
+        version=version,
+        values={
+            "base_version": plan.version,
+            "assumptions": {k: v for k, v in a.items() if k != "budget_moves"},
+        },
+        actor=actor,
+        comment=f"Scenario “{scenario.name}” promoted into the plan; its budget moves are the ledger's now.",
+    )
+    return changes
+
+
+def _recascade(actor: Actor, plan: Plan, comment: str) -> None:
+    """Split the target again by the plan's new settings, as the scenario's outcomes do; a plan with
+    nothing to split over (no target, no recipients) keeps its grid, as the scenario's split is empty."""
+    try:
+        cascade_preview(plan, plan.cascade_method, plan.cascade_level, plan.buffer_percent)
+    except ValidationError:
+        return
+    cascade_run(
+        actor=actor,
+        plan=plan,
+        version=plan.version,
+        method=plan.cascade_method,
+        level=plan.cascade_level,
+        buffer_percent=plan.buffer_percent,
+        comment=comment,
+    )
+
+
+def _promote_churn(actor: Actor, plan: Plan, a: dict, comment: str) -> None:
+    if not permissions.has_role(actor, plan.org_unit, permissions.MANAGE_ORG):
+        raise ValidationError(CHURN_NOTE)
+    policy = ChurnPolicy.objects.filter(plan=plan).first()
+    if policy is None:
+        raise ValidationError("The plan has no churn policy yet: sales ops set one before churn can move.")
+    values: dict[str, Any] = {}
+    if "growth_goal_percent" in a:
+        values["net_growth_goal"] = number(a["growth_goal_percent"])
+    if "churn_rate_percent" in a:  # the scenario's rate is a year's
+        values |= {
+            "measurement_period": ChurnPolicy.Period.ANNUAL,
+            "expected_churn": number(a["churn_rate_percent"]),
+        }
+    if "churn_allowance_percent" in a:
+        values["allowance"] = number(a["churn_allowance_percent"])
+    churn_policy_save(actor=actor, plan=plan, version=policy.version, values=values, comment=comment)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("<int:scenario_id>/", views.detail, name="detail"),
     path("<int:scenario_id>/delete/", views.delete, name="delete"),
+    path("<int:scenario_id>/promote/", views.promote, name="promote"),
+    path("<int:scenario_id>/refresh/", views.refresh, name="refresh"),
 ]

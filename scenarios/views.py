@@ -244,8 +244,23 @@ def _detail_page(
         "solved": _solve(scenario, solver),
         "may_delete": _may_delete(request, plan),
         "assumption_lines": assumption_lines(scenario),
+        "changes": services.promotion_changes(scenario),
+        "conflicts": services.promotion_conflicts(scenario),
+        "churn_note": _churn_note(request, scenario),
+        "people_note": services.PEOPLE_NOTE if set(scenario.assumptions) & set(services.PEOPLE_KEYS) else "",
     }
     return render(request, "scenarios/detail.html", context, status=status)
+
+
+def _churn_note(request: HttpRequest, scenario: Scenario) -> str:
+    """Why this user's promotion would stop at the churn policy (sales ops set it), if it would."""
+    if not set(scenario.assumptions) & set(services.CHURN_KEYS):
+        return ""
+    return (
+        ""
+        if permissions.has_role(request.user, scenario.plan.org_unit, permissions.MANAGE_ORG)
+        else (services.CHURN_NOTE)
+    )
 
 
 def _solve(scenario: Scenario, solver: forms.SolverForm) -> dict | None:
@@ -295,3 +310,42 @@ def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     ]
     context = plan_context(request, plan, tab="scenarios") | {"scenarios": chosen, "lines": lines}
     return render(request, "scenarios/compare.html", context)
+
+
+def _posted_version(request: HttpRequest) -> int:
+    version = request.POST.get("version", "")
+    return int(version) if version.isdigit() else 0
+
+
+@login_required
+@require_POST
+def promote(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    scenario = _scenario(request, plan, scenario_id)
+    editing.permit(can_edit(request, plan), "Only the unit's leaders promote scenarios of a draft plan.")
+    outcome = editing.submit(
+        None,
+        lambda: services.scenario_promote(
+            actor=request.user, scenario=scenario, version=_posted_version(request)
+        ),
+    )
+    done = f"Scenario “{scenario.name}” promoted into the plan: its History shows each change."
+    return editing.action(
+        request, outcome, done=done, to=_scenario_url(scenario), failed="Not promoted, nothing changed: "
+    )
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    scenario = _scenario(request, plan, scenario_id)
+    editing.permit(can_edit(request, plan), "Only the unit's leaders refresh scenarios of a draft plan.")
+    outcome = editing.submit(
+        None,
+        lambda: services.scenario_refresh(
+            actor=request.user, scenario=scenario, version=_posted_version(request)
+        ),
+    )
+    done = f"Scenario “{scenario.name}” now branches from the plan as it is (version {plan.version})."
+    return editing.action(request, outcome, done=done, to=_scenario_url(scenario), failed="Not refreshed: ")
