@@ -277,11 +277,10 @@ def delete(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     scenario = _scenario(request, plan, scenario_id)
     editing.permit(_may_delete(request, plan), "Only the unit's sales leaders delete its scenarios.")
-    version = request.POST.get("version", "")
     outcome = editing.submit(
         None,
         lambda: services.scenario_delete(
-            actor=request.user, scenario=scenario, version=int(version) if version.isdigit() else 0
+            actor=request.user, scenario=scenario, version=_posted_version(request)
         ),
     )
     if not outcome.ok:

@@ -57,7 +57,7 @@ class AcceptanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_total(self, acceptance: QuotaAcceptance) -> str:
-        return f"{sum(quota_selectors.amounts(acceptance.months), quota_selectors.ZERO):.2f}"
+        return f"{quota_selectors.sent_total(acceptance):.2f}"
 
 
 class PublicationSerializer(serializers.ModelSerializer):

@@ -19,6 +19,11 @@ ZERO = Decimal("0")
 # --- Reading ------------------------------------------------------------------------------------------
 
 
+def sent_total(acceptance: QuotaAcceptance) -> Decimal:
+    """The quota as last sent to the seller: the sum of its months (the page's and the API's figure)."""
+    return sum(amounts(acceptance.months), ZERO)
+
+
 def amounts(months: list | None) -> list[Decimal]:
     """Stored month amounts (strings) as Decimals."""
     return [Decimal(str(m)) for m in months or []]
@@ -51,7 +56,7 @@ class Quota:
 
     @property
     def total(self) -> Decimal:
-        return sum(amounts(self.acceptance.months), ZERO)
+        return sent_total(self.acceptance)
 
     @property
     def accepted_total(self) -> Decimal | None:
