@@ -31,6 +31,16 @@ class Scenario(VersionedModel):
         help_text="Only what differs from the plan: growth, churn, buffer, seasonality, quota, split, "
         "hires, attrition and drafted budget moves.",
     )
+    promoted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last promoted the scenario into its plan.",
+    )
 
     class Meta:
         ordering = ["plan", "name"]
