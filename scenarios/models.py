@@ -24,6 +24,12 @@ class Scenario(VersionedModel):
     base_version = models.PositiveIntegerField(
         editable=False, help_text="The plan's version when the scenario was branched from it."
     )
+    base_policy_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The version of the plan's churn policy at the branch (empty: it had none).",
+    )
     assumptions = models.JSONField(
         default=no_assumptions,
         blank=True,
