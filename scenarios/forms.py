@@ -1,13 +1,16 @@
 """The Scenarios tab's forms: a new scenario, its assumptions edited in place, the hires solver.
 
 The assumptions form reads blank as "as the plan" and leaves every range to scenarios.schema: its messages
-are put beside the field they name (``hires[1].start_month`` beside the second hire row's start month)."""
+are put beside the field they name (``hires[1].start_month`` beside the second hire row's start month,
+``budget_moves[0].target`` beside the first move row's To line)."""
 
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from budgets.models import BudgetLine
+from core.formatting import money
 from orgs.models import OrgUnit
 from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from scenarios.models import Scenario
@@ -16,6 +19,8 @@ from scenarios.schema import assumption_errors
 AS_PLAN = "As the plan"
 EVEN = "even"  # the seasonality choice for an even spread (null in the assumptions)
 SPARE_HIRE_ROWS = 2
+SPARE_MOVE_ROWS = 2
+MOVE_KEYS = ("source", "target", "amount")  # a move's schema keys, also its row's field names' middles
 # The assumptions' plain number keys, as the form's field names.
 NUMBER_FIELDS = {
     "growth_goal_percent": ("Growth goal (%)", "The net ARR growth goal for the year."),
@@ -92,6 +97,13 @@ class AssumptionsForm(forms.Form):
         units = [(u.pk, str(u)) for u in OrgUnit.objects.filter(path__startswith=self.plan.org_unit.path)]
         for i in range(self.hire_rows):
             self._hire_fields(i, units)
+        self.budget_lines = list(BudgetLine.objects.filter(plan=self.plan).order_by("category", "name"))
+        moves = self.initial.get("budget_moves", [])
+        # No budget, no spare rows; a drafted move still gets its row, so it can be cleared.
+        self.move_rows = len(moves) + (SPARE_MOVE_ROWS if self.budget_lines else 0)
+        lines = self._line_choices(moves)
+        for i in range(self.move_rows):
+            self._move_fields(i, lines)
 
     def _profiles(self) -> list[tuple[str, str]]:
         line = [*self.plan.org_unit.ancestor_ids, self.plan.org_unit.pk]
@@ -119,6 +131,39 @@ class AssumptionsForm(forms.Form):
             choices=units,
             initial=hire.get("unit", self.plan.org_unit.pk),
         )
+
+    def _line_choices(self, moves: list) -> list[tuple[Any, str]]:
+        """This plan's budget lines as a select offers them. A line a drafted move names that is no longer
+        in the plan stays offered, so the service's reference check says so instead of the row going blank."""
+        choices: list[tuple[Any, str]] = [("", "—")]
+        choices += [
+            (line.pk, f"{line.name} · {line.get_category_display()} · {money(line.amount)}")
+            for line in self.budget_lines
+        ]
+        known = {line.pk for line in self.budget_lines}
+        named = {m.get(k) for m in moves for k in ("source", "target") if isinstance(m, dict)}
+        gone = sorted(pk for pk in named - known if isinstance(pk, int))
+        return choices + [(pk, f"Line {pk} (not in this plan's budget)") for pk in gone]
+
+    def _move_fields(self, i: int, lines: list[tuple[Any, str]]) -> None:
+        moves = self.initial.get("budget_moves") or []
+        move = moves[i] if i < len(moves) and isinstance(moves[i], dict) else {}
+        for key, label in (("source", "From line"), ("target", "To line")):
+            self.fields[f"move_{key}_{i}"] = forms.TypedChoiceField(
+                label=label,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=lines,
+                initial=move.get(key),
+            )
+        self.fields[f"move_amount_{i}"] = forms.DecimalField(
+            label="Amount", required=False, initial=move.get("amount")
+        )
+
+    def move_row_fields(self) -> list[list[forms.BoundField]]:
+        """The budget move rows' bound fields, row by row, for the template."""
+        return [[self[f"move_{key}_{i}"] for key in MOVE_KEYS] for i in range(self.move_rows)]
 
     def hire_row_fields(self) -> list[list[forms.BoundField]]:
         """The hire rows' bound fields, row by row, for the template."""
@@ -151,8 +196,9 @@ class AssumptionsForm(forms.Form):
         hires = self._hires(data, fields)
         if hires:
             result["hires"] = hires
-        if "budget_moves" in self.scenario.assumptions:  # not edited here: kept as they are
-            result["budget_moves"] = self.scenario.assumptions["budget_moves"]
+        moves = self._moves(data, fields)
+        if moves:
+            result["budget_moves"] = moves
         return result, fields
 
     @staticmethod
@@ -201,6 +247,23 @@ class AssumptionsForm(forms.Form):
             hire["unit"] = unit
         return hire
 
+    def _moves(self, data: dict, fields: dict[str, str]) -> list[dict[str, Any]]:
+        """The move rows as the assumptions keep them, blank rows dropped; each kept row's schema fields
+        mapped to its form fields (a move's own message, e.g. an unknown key, beside its From line)."""
+        moves: list[dict[str, Any]] = []
+        for i in range(self.move_rows):
+            values = {key: data.get(f"move_{key}_{i}") for key in MOVE_KEYS}
+            if all(v is None for v in values.values()):
+                continue
+            n = len(moves)
+            fields[f"budget_moves[{n}]"] = f"move_source_{i}"
+            fields |= {f"budget_moves[{n}].{key}": f"move_{key}_{i}" for key in MOVE_KEYS}
+            move = {k: v for k, v in values.items() if v is not None}
+            if "amount" in move:
+                move["amount"] = _number(move["amount"])
+            moves.append(move)
+        return moves
+
 
 def _field_of(message: str, fields: dict[str, str]) -> str | None:
     """The form field a schema message is about: the longest known prefix before its colon."""
@@ -226,4 +289,5 @@ def initial_of(scenario: Scenario) -> dict[str, Any]:
     initial["attrition_rate"] = attrition.get("rate_percent")
     initial["backfill_lag"] = attrition.get("backfill_lag")
     initial["hires"] = a.get("hires", [])
+    initial["budget_moves"] = a.get("budget_moves", [])
     return initial

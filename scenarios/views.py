@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from budgets.models import BudgetLine
 from core import editing, formatting
 from orgs import permissions
 from orgs.models import OrgUnit
@@ -126,12 +127,19 @@ def assumption_lines(scenario: Scenario) -> list[tuple[str, str]]:
     )
     lines += [("Hires", _hire_text(hire, units, scenario.plan)) for hire in a.get("hires", [])]
     if a.get("budget_moves"):
-        lines.append(("Budget moves", f"{len(a['budget_moves'])} drafted"))
+        names = dict(BudgetLine.objects.filter(plan=scenario.plan).values_list("pk", "name"))
+        lines += [("Budget move", _move_text(move, names)) for move in a["budget_moves"]]
     return lines
 
 
 def _number_text(key: str, value: Any) -> str:
     return formatting.money(value) if key == "quota_per_seller" else f"{value}%"
+
+
+def _move_text(move: dict, names: dict) -> str:
+    """A drafted move in words: "12,000.00 from Events to Enablement" (a line gone from the plan by id)."""
+    source, target = (names.get(move[k], f"line {move[k]}") for k in ("source", "target"))
+    return f"{formatting.money(move['amount'])} from {source} to {target}"
 
 
 def _hire_text(hire: dict, units: dict, plan: Plan) -> str:
@@ -237,6 +245,7 @@ def _detail_page(
         "scenario": scenario,
         "form": form,
         "outcomes": mine,
+        "plan_outcomes": base,  # the budget card's plan column and value per unit of cost
         "figures": figures(mine, base),
         "split_label": dict(CascadeMethod.choices).get(mine.split_method, mine.split_method),
         "unit_rows": unit_rows(mine, base),
