@@ -88,16 +88,24 @@ def _prior_year_amounts(plan: Plan, level: str, recipients: list) -> list[Decima
     return [by_unit.get(u.pk, ZERO) for u in recipients]
 
 
-def cascade_weights(plan: Plan, method: str, level: str, recipients: list) -> list[Decimal]:
+def cascade_weights(
+    plan: Plan, method: str, level: str, recipients: list, hires: dict[int, int] | None = None
+) -> list[Decimal]:
+    """Each recipient's weight. `hires` (org unit id → sellers) adds people who are not Sellers yet — a
+    scenario's hires — to a headcount split over units; a hire in no recipient's subtree counts nowhere."""
     if method == CascadeMethod.EQUAL:
         return [Decimal(1)] * len(recipients)
     if method == CascadeMethod.HEADCOUNT:
         if level == CascadeLevel.SELLERS:
             return [Decimal(1)] * len(recipients)
+        heads = [seller.org_unit for seller in active_sellers(plan.org_unit, plan.fiscal_year)]
+        if hires:
+            units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=hires)}
+            heads += [units[pk] for pk, count in hires.items() if pk in units for _ in range(count)]
         counts: dict[int, int] = defaultdict(int)
-        for seller in active_sellers(plan.org_unit, plan.fiscal_year):
+        for head in heads:
             for unit in recipients:
-                if seller.org_unit.path.startswith(unit.path):
+                if head.path.startswith(unit.path):
                     counts[unit.pk] += 1
         return [Decimal(counts[u.pk]) for u in recipients]
     if method == CascadeMethod.PRIOR_YEAR:
@@ -189,11 +197,18 @@ class CascadePreview:
         return CascadeLevel(self.level).label
 
 
-def cascade_preview(plan: Plan, method: str, level: str, buffer_percent: Decimal | None) -> CascadePreview:
+def cascade_preview(
+    plan: Plan,
+    method: str,
+    level: str,
+    buffer_percent: Decimal | None,
+    hires: dict[int, int] | None = None,
+) -> CascadePreview:
     """What cascading the plan's target this way would do to the grid, row by row; writes nothing.
+    `hires`: cascade_weights'.
 
     ValidationError when the cascade cannot run (no target, nothing to split over, all weights 0)."""
-    total, recipients, weights = _split_basis(plan, method, level)
+    total, recipients, weights = _split_basis(plan, method, level, hires)
     buffer = effective_buffer(plan) if buffer_percent is None else buffer_percent
     assigned = calc.with_buffer(total, buffer)
     amounts = calc.split_cents(assigned, weights)
@@ -227,7 +242,9 @@ def cascade_preview(plan: Plan, method: str, level: str, buffer_percent: Decimal
     )
 
 
-def _split_basis(plan: Plan, method: str, level: str) -> tuple[Decimal, list, list[Decimal]]:
+def _split_basis(
+    plan: Plan, method: str, level: str, hires: dict[int, int] | None = None
+) -> tuple[Decimal, list, list[Decimal]]:
     """The target, its recipients and their weights; ValidationError says why a cascade cannot run."""
     if method not in CascadeMethod.values or level not in CascadeLevel.values:
         raise ValidationError("Pick a split method and what to split over.")
@@ -243,7 +260,7 @@ def _split_basis(plan: Plan, method: str, level: str) -> tuple[Decimal, list, li
                 else f"{plan.org_unit} has no sellers active in FY{plan.fiscal_year}."
             }
         )
-    weights = cascade_weights(plan, method, level, recipients)
+    weights = cascade_weights(plan, method, level, recipients, hires)
     if not any(weights):
         reason = {
             CascadeMethod.HEADCOUNT: "none of the child units has an active seller",

@@ -38,7 +38,7 @@ from planning.capacity import (
 )
 from planning.cascade import ZERO, cascade_preview, effective_buffer, profile_weights, target_total
 from planning.grid import allocation_rows
-from planning.models import Plan, SeasonalityProfile
+from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from scenarios.models import Scenario
 from scenarios.schema import number
 from scenarios.seats import hire_seat, with_attrition
@@ -189,13 +189,14 @@ def _split(base: Basis, assumptions: dict, warnings: list[str]) -> _Split:
     buffer = _decimal(assumptions, "buffer_percent", effective_buffer(plan))
     method = assumptions.get("split_method", plan.cascade_method)
     weights = _profile(base, assumptions, warnings)
-    if not any(k in assumptions for k in SPLIT_KEYS):
+    hires = _hire_heads(base, assumptions)
+    if not any(k in assumptions for k in SPLIT_KEYS) and not (hires and method == CascadeMethod.HEADCOUNT):
         rows = allocation_rows(plan)
         lines = [SplitLine(r.recipient, r.amount, r.month_amounts) for r in rows]
         by_unit = top_down_by_child(plan, base.units) if base.units[0] != plan.org_unit else {}
         return _Split(buffer, method, weights, False, lines, by_unit)
     try:
-        preview = cascade_preview(plan, method, plan.cascade_level, buffer)
+        preview = cascade_preview(plan, method, plan.cascade_level, buffer, hires)
     except ValidationError as error:
         warnings += [f"The target cannot be split this way: {m}" for m in error.messages]
         return _Split(buffer, method, weights, True, [], {})
@@ -203,6 +204,16 @@ def _split(base: Basis, assumptions: dict, warnings: list[str]) -> _Split:
         SplitLine(r.recipient, r.amount, calc.phase(r.amount, weights, base.rules)) for r in preview.new_rows
     ]
     return _Split(buffer, method, weights, True, lines, _by_child(lines, base))
+
+
+def _hire_heads(base: Basis, assumptions: dict) -> dict[int, int]:
+    """The scenario's hires by org unit, for a headcount split (those at the plan's own unit count in no
+    child's share)."""
+    heads: dict[int, int] = {}
+    for hire in assumptions.get("hires", []):
+        unit = hire.get("unit", base.plan.org_unit.pk)
+        heads[unit] = heads.get(unit, 0) + hire["count"]
+    return heads
 
 
 def _by_child(lines: list[SplitLine], base: Basis) -> dict[int, Decimal]:

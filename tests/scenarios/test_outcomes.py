@@ -143,6 +143,24 @@ def test_a_scenario_splits_the_target_with_the_cascades_functions(org, people):
     assert plan_outcomes(region).split == [] and plan_outcomes(region).capacity_rows[0].target is None
 
 
+def test_hires_count_as_heads_in_a_headcount_split(org, people):
+    # Region A: 1,000,000 split by headcount with no buffer. Team A1 has 3 sellers and A2 one; the scenario
+    # hires 2 into A2 and 1 at the region itself (in no team's share): weights 3 : 3 → 500,000 each.
+    # Without the hires: 3 : 1 → 750,000 and 250,000.
+    region = PlanFactory(org_unit=org.region_a, cascade_method="headcount", buffer_percent=0)
+    SalesTarget.objects.create(plan=region, name="Revenue", new_business=D("1000000"))
+    for unit in (org.team_a1, org.team_a1, org.team_a1, org.team_a2):
+        SellerFactory(org_unit=unit, monthly_quota=D("50000"))
+    hires = [
+        {"count": 2, "start_month": 7, "monthly_quota": 50000, "unit": org.team_a2.pk},
+        {"count": 1, "start_month": 1, "monthly_quota": 50000},
+    ]
+    split = {line.recipient: line.amount for line in outcomes(scenario(region, hires=hires)).split}
+    assert split == {org.team_a1: D("500000.00"), org.team_a2: D("500000.00")}
+    before = {line.recipient: line.amount for line in outcomes(scenario(region, buffer_percent=0)).split}
+    assert before == {org.team_a1: D("750000.00"), org.team_a2: D("250000.00")}
+
+
 def test_a_quota_per_seller_overrides_every_sellers_quota(team_plan):
     # 10 × 12 × 40,000 = 4,800,000.
     assert outcomes(scenario(team_plan, quota_per_seller="40000")).capacity == D("4800000.00")
