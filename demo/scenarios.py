@@ -1,6 +1,7 @@
-"""Two scenarios on North America's FY2028 draft plan, branched by its leader: hiring early against
-attrition, and a cautious year (lower growth, more churn, a bigger buffer, money moved to the line that
-returns most)."""
+"""Three scenarios on North America's FY2028 draft plan, branched by its leader: hiring early against
+attrition; a cautious year (lower growth, more churn, a bigger buffer, money moved to the line that returns
+most); and one already promoted by the leader — its budget move is in the ledger, its growth goal left for
+sales ops to promote."""
 
 from decimal import Decimal
 
@@ -39,16 +40,25 @@ def seed(units: dict[str, OrgUnit], users: dict) -> None:
             "churn_rate_percent": 9,
             "buffer_percent": 15,
             "split_method": "headcount",
-            "budget_moves": _move(plan),
+            "budget_moves": _move(plan, 10),
         },
     )
+    funded = services.scenario_create(
+        actor=leader,
+        plan=plan,
+        name="Fund the best line",
+        notes="A twentieth of the line that returns least moved to the one that returns most, and a 22% "
+        "growth goal to go with it.",
+        assumptions={"growth_goal_percent": 22, "budget_moves": _move(plan, 20)},
+    )
+    services.scenario_promote(actor=leader, scenario=funded, version=funded.version)
 
 
-def _move(plan: Plan) -> list[dict]:
-    """A tenth of the line that returns least, drafted to the one that returns most (none: no move)."""
+def _move(plan: Plan, parts: int) -> list[dict]:
+    """1/parts of the line that returns least, drafted to the one that returns most (none: no move)."""
     lines = [line for line in BudgetLine.objects.filter(plan=plan) if line.value_per_unit and line.amount > 0]
     if len(lines) < 2:
         return []
     lines.sort(key=lambda line: line.value_per_unit)
-    amount = (lines[0].amount / 10).quantize(Decimal("1"))
+    amount = (lines[0].amount / parts).quantize(Decimal("1"))
     return [{"source": lines[0].pk, "target": lines[-1].pk, "amount": str(amount)}]

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from budgets.models import BudgetLine, Move
 from budgets.services import move_request
-from core.exceptions import StaleVersionError
+from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.formatting import money
 from core.services import Actor, audited_delete, versioned_create, versioned_update
 from metrics import calc as metrics_calc
@@ -73,6 +74,7 @@ def scenario_create(
         "assumptions": assumptions,
         "created_by": actor if actor is not None and actor.is_authenticated else None,
         "base_version": plan.version,
+        "base_policy_version": _policy_version(plan),
     }
     return versioned_create(model=Scenario, values=values, actor=actor, comment=f"Scenario of {plan}.")
 
@@ -104,11 +106,25 @@ PEOPLE_KEYS = ("quota_per_seller", "hires", "attrition")
 PEOPLE_NOTE = (
     "Hires and attrition stay a scenario's assumption; add the sellers in Organisation when they are hired."
 )
+# Who writes each change elsewhere in the product writes it here: plan settings and budget moves the unit's
+# sales leaders (plan_update, cascade_run, move_request), growth and churn sales ops (churn_policy_save).
+LEADERS, OPS = "the unit's sales leaders", "sales ops"
 
-CHURN_NOTE = (
-    "Growth and churn are the plan's churn policy, which only sales ops set: ask them, or clear "
-    "growth and churn from the scenario to promote the rest."
-)
+
+def promoter(key: str) -> str:
+    """Who promotes a change of this key: OPS for growth and churn, LEADERS for the rest."""
+    return OPS if key in CHURN_KEYS else LEADERS
+
+
+def _may(actor: Actor, plan: Plan, who: str) -> bool:
+    roles = permissions.MANAGE_ORG if who == OPS else permissions.EDIT_PLAN
+    return permissions.has_role(actor, plan.org_unit, roles)
+
+
+def may_promote(actor: Actor, plan: Plan) -> bool:
+    """Whether `actor` may promote (or refresh) scenarios of the plan at all: a draft, and one of the unit's
+    sales leaders or sales ops."""
+    return plan.is_editable and (_may(actor, plan, LEADERS) or _may(actor, plan, OPS))
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,10 @@ class Change:
     label: str
     plan: str
     scenario: str
+
+    @property
+    def promoter(self) -> str:
+        return promoter(self.key)
 
 
 def _percent_text(value: Decimal | None) -> str:
@@ -131,6 +151,10 @@ def _same(a: Decimal | None, b: Decimal | None) -> bool:
 
 def _annual_churn(policy: ChurnPolicy) -> Decimal:
     return metrics_calc.to_annual(metrics_calc.pct(policy.expected_churn), policy.measurement_period) * 100
+
+
+def _policy_version(plan: Plan) -> int | None:
+    return ChurnPolicy.objects.filter(plan=plan).values_list("version", flat=True).first()
 
 
 def promotion_changes(scenario: Scenario) -> list[Change]:
@@ -179,23 +203,46 @@ def promotion_changes(scenario: Scenario) -> list[Change]:
 
 
 def promotion_conflicts(scenario: Scenario) -> list[Change]:
-    """The changes the plan has moved under since the scenario was branched. The plan's history does not
-    say which field changed at which version, so once the plan's version moved on, every field the
-    scenario sets that now differs from the plan is a conflict (budget moves are deltas on the balances of
-    the day, checked by the ledger, never a conflict)."""
-    if scenario.plan.version == scenario.base_version:
-        return []
-    return [c for c in promotion_changes(scenario) if c.key != "budget_moves"]
+    """The changes the plan has moved under since the scenario was branched. The history does not say which
+    field changed at which version, so once the plan's version moved on, every plan setting the scenario
+    sets that now differs from the plan is a conflict; likewise growth and churn once the churn policy's
+    version moved on. Budget moves are deltas on the balances of the day, checked by the ledger, never a
+    conflict."""
+    plan_moved = scenario.plan.version != scenario.base_version
+    policy_moved = _policy_version(scenario.plan) != scenario.base_policy_version
+    return [
+        c
+        for c in promotion_changes(scenario)
+        if c.key != "budget_moves" and (policy_moved if c.key in CHURN_KEYS else plan_moved)
+    ]
+
+
+def promotable(actor: Actor, scenario: Scenario, changes: list[Change]) -> tuple[list[Change], list[Change]]:
+    """The changes `actor` may promote and the ones left for the other role (promoter)."""
+    mine = {who for who in (LEADERS, OPS) if _may(actor, scenario.plan, who)}
+    return [c for c in changes if c.promoter in mine], [c for c in changes if c.promoter not in mine]
+
+
+def _ensure_promotable(actor: Actor, plan: Plan) -> None:
+    if not (_may(actor, plan, LEADERS) or _may(actor, plan, OPS)):
+        raise PermissionDenied(
+            "Only the unit's sales leaders and sales ops promote or refresh its scenarios."
+        )
+    if not plan.is_editable:
+        raise InvalidTransitionError(
+            f"This plan is {plan.get_status_display().lower()} and read-only: scenarios are promoted into "
+            "a draft (reopen it first)."
+        )
 
 
 @transaction.atomic
 def scenario_refresh(*, actor: Actor, scenario: Scenario, version: int) -> Scenario:
-    """Rebase the scenario on the plan as it is now, keeping its assumptions."""
-    ensure_plan_editable(plan=scenario.plan, actor=actor)
+    """Rebase the scenario on the plan (and its churn policy) as they are now, keeping its assumptions."""
+    _ensure_promotable(actor, scenario.plan)
     return versioned_update(
         instance=scenario,
         version=version,
-        values={"base_version": scenario.plan.version},
+        values={"base_version": scenario.plan.version, "base_policy_version": _policy_version(scenario.plan)},
         actor=actor,
         comment=f"Scenario “{scenario.name}” refreshed on plan version {scenario.plan.version}.",
     )
@@ -203,15 +250,19 @@ def scenario_refresh(*, actor: Actor, scenario: Scenario, version: int) -> Scena
 
 @transaction.atomic
 def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[Change]:
-    """Apply the scenario to its plan, all or nothing, through the plan's services (plan_update,
-    cascade_run, churn_policy_save, move_request), each history entry saying `from scenario “name”`.
-    Refused, writing nothing, on a stale scenario or when the plan changed since the branch in a field the
-    scenario also sets (scenario_refresh, then promote again). People (quota, hires, attrition) are not
-    written: PEOPLE_NOTE. The scenario is rebased on the plan it leaves, less its budget moves (posted or
-    pending now), so promoting it again moves no money twice."""
+    """Write the scenario's changes that `actor` may write into its plan, all or nothing, through the plan's
+    services (plan_update, cascade_run, churn_policy_save, move_request), each history entry saying `from
+    scenario “name”`; returns them. The unit's sales leaders write its settings and budget moves, sales ops
+    its growth and churn (promoter): a scenario that changes both is promoted by each in turn, the second
+    finding only its own changes left.
+
+    Refused, writing nothing, on a stale scenario, when the plan changed since the branch in something the
+    scenario also sets (scenario_refresh, then promote again), or when none of its changes is the actor's.
+    People (quota, hires, attrition) are not written: PEOPLE_NOTE. The scenario is rebased on the plan it
+    leaves, less the budget moves it posted, so promoting it again moves no money twice."""
     plan = Plan.objects.select_for_update().get(pk=scenario.plan_id)
     scenario.plan = plan
-    ensure_plan_editable(plan=plan, actor=actor)
+    _ensure_promotable(actor, plan)
     if scenario.version != version:
         raise StaleVersionError(current_version=scenario.version, label="This scenario")
     _check(plan, scenario.assumptions)
@@ -224,9 +275,40 @@ def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[
                 for c in conflicts
             ]
         )
-    changes = promotion_changes(scenario)
+    changes, others = promotable(actor, scenario, promotion_changes(scenario))
+    if not changes:
+        raise ValidationError(
+            f"Nothing here for you to promote: {', '.join(c.label.lower() for c in others)} "
+            f"{'is' if len(others) == 1 else 'are'} promoted by {others[0].promoter}."
+            if others
+            else "Nothing to promote: the plan already has what this scenario sets."
+        )
     keys = {c.key for c in changes}
     a, comment = scenario.assumptions, f"from scenario “{scenario.name}”"
+    _promote_settings(actor, plan, a, keys, comment)
+    plan.refresh_from_db()
+    if keys & set(CHURN_KEYS):
+        _promote_churn(actor, plan, {k: a[k] for k in keys & set(CHURN_KEYS)}, comment)
+    if "budget_moves" in keys:
+        _promote_moves(actor, plan, a["budget_moves"], comment)
+    versioned_update(
+        instance=scenario,
+        version=version,
+        values={
+            "base_version": plan.version,
+            "base_policy_version": _policy_version(plan),
+            "assumptions": {k: v for k, v in a.items() if k != "budget_moves" or "budget_moves" not in keys},
+            "promoted_at": timezone.now(),
+            "promoted_by": actor,
+        },
+        actor=actor,
+        comment=f"Scenario “{scenario.name}” promoted into the plan: {', '.join(c.label for c in changes)}."
+        + (" Its budget moves are the ledger's now." if "budget_moves" in keys else ""),
+    )
+    return changes
+
+
+def _promote_settings(actor: Actor, plan: Plan, a: dict, keys: set[str], comment: str) -> None:
     values: dict[str, Any] = {}
     if "buffer_percent" in keys:
         values["buffer_percent"] = number(a["buffer_percent"])
@@ -238,10 +320,10 @@ def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[
     if values:
         plan = plan_update(actor=actor, plan=plan, version=plan.version, comment=comment, **values)
         _recascade(actor, plan, comment)
-        plan.refresh_from_db()
-    if keys & set(CHURN_KEYS):
-        _promote_churn(actor, plan, a, comment)
-    for i, move in enumerate(a.get("budget_moves", [])):
+
+
+def _promote_moves(actor: Actor, plan: Plan, moves: list[dict], comment: str) -> None:
+    for i, move in enumerate(moves):
         source = BudgetLine.objects.select_related("budget").get(plan=plan, pk=move["source"])
         target = BudgetLine.objects.get(plan=plan, pk=move["target"])
         try:
@@ -256,17 +338,6 @@ def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[
             )
         except ValidationError as error:
             raise ValidationError([f"Budget move {i + 1}: {m}" for m in error.messages]) from error
-    versioned_update(
-        instance=scenario,
-        version=version,
-        values={
-            "base_version": plan.version,
-            "assumptions": {k: v for k, v in a.items() if k != "budget_moves"},
-        },
-        actor=actor,
-        comment=f"Scenario “{scenario.name}” promoted into the plan; its budget moves are the ledger's now.",
-    )
-    return changes
 
 
 def _recascade(actor: Actor, plan: Plan, comment: str) -> None:
@@ -288,8 +359,6 @@ def _recascade(actor: Actor, plan: Plan, comment: str) -> None:
 
 
 def _promote_churn(actor: Actor, plan: Plan, a: dict, comment: str) -> None:
-    if not permissions.has_role(actor, plan.org_unit, permissions.MANAGE_ORG):
-        raise ValidationError(CHURN_NOTE)
     policy = ChurnPolicy.objects.filter(plan=plan).first()
     if policy is None:
         raise ValidationError("The plan has no churn policy yet: sales ops set one before churn can move.")

@@ -241,6 +241,7 @@ def _detail_page(
     shared = basis(plan)
     mine, base = compute(shared, scenario.assumptions), compute(shared, {})
     solver = forms.SolverForm(request.GET if "coverage" in request.GET else None)
+    changes = services.promotion_changes(scenario)
     context = plan_context(request, plan, tab="scenarios") | {
         "scenario": scenario,
         "form": form,
@@ -253,23 +254,13 @@ def _detail_page(
         "solved": _solve(scenario, solver),
         "may_delete": _may_delete(request, plan),
         "assumption_lines": assumption_lines(scenario),
-        "changes": services.promotion_changes(scenario),
+        "changes": changes,
+        "mine_others": services.promotable(request.user, scenario, changes),
         "conflicts": services.promotion_conflicts(scenario),
-        "churn_note": _churn_note(request, scenario),
+        "may_promote": services.may_promote(request.user, plan),
         "people_note": services.PEOPLE_NOTE if set(scenario.assumptions) & set(services.PEOPLE_KEYS) else "",
     }
     return render(request, "scenarios/detail.html", context, status=status)
-
-
-def _churn_note(request: HttpRequest, scenario: Scenario) -> str:
-    """Why this user's promotion would stop at the churn policy (sales ops set it), if it would."""
-    if not set(scenario.assumptions) & set(services.CHURN_KEYS):
-        return ""
-    return (
-        ""
-        if permissions.has_role(request.user, scenario.plan.org_unit, permissions.MANAGE_ORG)
-        else (services.CHURN_NOTE)
-    )
 
 
 def _solve(scenario: Scenario, solver: forms.SolverForm) -> dict | None:
@@ -330,7 +321,7 @@ def _posted_version(request: HttpRequest) -> int:
 def promote(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     scenario = _scenario(request, plan, scenario_id)
-    editing.permit(can_edit(request, plan), "Only the unit's leaders promote scenarios of a draft plan.")
+    editing.permit(services.may_promote(request.user, plan), "Only the unit's leaders and sales ops promote.")
     outcome = editing.submit(
         None,
         lambda: services.scenario_promote(
@@ -348,7 +339,7 @@ def promote(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpRespons
 def refresh(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     scenario = _scenario(request, plan, scenario_id)
-    editing.permit(can_edit(request, plan), "Only the unit's leaders refresh scenarios of a draft plan.")
+    editing.permit(services.may_promote(request.user, plan), "Only the unit's leaders and sales ops refresh.")
     outcome = editing.submit(
         None,
         lambda: services.scenario_refresh(

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from budgets.models import Budget, BudgetLine, Move
-from core.exceptions import StaleVersionError
+from core.exceptions import InvalidTransitionError, StaleVersionError
 from core.models import AuditEntry
+from metrics.models import ChurnPolicy
+from metrics.services import churn_policy_save
 from orgs.models import Role
 from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from planning.services import plan_update
@@ -148,12 +150,48 @@ def test_a_failure_half_way_rolls_everything_back(team_plan, people, lines):
     assert state(team_plan) == before and not Move.objects.exists()
 
 
-def test_churn_is_sales_ops_and_a_leader_alone_is_refused_without_a_write(team_plan, people):
+def test_settings_are_the_leaders_and_churn_is_sales_ops_each_promoting_their_own_in_turn(
+    team_plan, people, org
+):
     scenario = branch(people, team_plan, buffer_percent=12, churn_rate_percent=10)
+    mine, others = services.promotable(people.leader, scenario, services.promotion_changes(scenario))
+    assert [c.key for c in mine] == ["buffer_percent"] and [c.key for c in others] == ["churn_rate_percent"]
+    changes = services.scenario_promote(actor=people.leader, scenario=scenario, version=scenario.version)
+    assert [c.key for c in changes] == ["buffer_percent"]
+    team_plan.refresh_from_db()
+    policy = ChurnPolicy.objects.get(plan=team_plan)
+    assert team_plan.buffer_percent == D("12") and policy.expected_churn == D("8")
+    scenario.refresh_from_db()
+    assert [c.key for c in services.promotion_changes(scenario)] == ["churn_rate_percent"]
+    assert scenario.promoted_by == people.leader and scenario.promoted_at is not None
     before = state(team_plan)
-    with pytest.raises(ValidationError, match="only sales ops set"):
+    with pytest.raises(ValidationError) as error:  # nothing left that a leader writes
         services.scenario_promote(actor=people.leader, scenario=scenario, version=scenario.version)
+    assert error.value.messages == [
+        "Nothing here for you to promote: expected churn a year is promoted by sales ops."
+    ]
     assert state(team_plan) == before
+    ops = people.ops
+    changes = services.scenario_promote(actor=ops, scenario=scenario, version=scenario.version)
+    assert [c.key for c in changes] == ["churn_rate_percent"]
+    policy.refresh_from_db()
+    assert policy.expected_churn == D("10") and policy.measurement_period == ChurnPolicy.Period.ANNUAL
+    assert AuditEntry.objects.filter(comment__contains="from scenario “Bigger buffer”").count() >= 2
+    scenario.refresh_from_db()
+    assert services.promotion_changes(scenario) == [] and scenario.promoted_by == ops
+
+
+def test_a_churn_policy_edit_since_the_branch_is_a_conflict_for_churn_only(team_plan, people):
+    scenario = branch(people, team_plan, buffer_percent=12, churn_rate_percent=10)
+    policy = ChurnPolicy.objects.get(plan=team_plan)
+    churn_policy_save(actor=people.ops, plan=team_plan, version=policy.version, values={"expected_churn": 9})
+    assert [c.key for c in services.promotion_conflicts(scenario)] == ["churn_rate_percent"]
+    before = state(team_plan)
+    with pytest.raises(ValidationError, match="Expected churn a year: the plan changed since the branch"):
+        services.scenario_promote(actor=people.ops, scenario=scenario, version=scenario.version)
+    assert state(team_plan) == before
+    scenario = services.scenario_refresh(actor=people.ops, scenario=scenario, version=scenario.version)
+    assert services.promotion_conflicts(scenario) == []
 
 
 def test_a_stale_scenario_is_refused(team_plan, people):
@@ -164,13 +202,22 @@ def test_a_stale_scenario_is_refused(team_plan, people):
     assert state(team_plan) == before
 
 
-@pytest.mark.parametrize("who", ["sibling", "viewer", "ops", "executive"])
-def test_only_the_units_leaders_promote_or_refresh(team_plan, people, who):
+@pytest.mark.parametrize("who", ["sibling", "viewer", "executive"])
+def test_only_the_units_leaders_and_sales_ops_promote_or_refresh(team_plan, people, who):
     scenario = branch(people, team_plan, buffer_percent=12)
     with pytest.raises(PermissionDenied):
         services.scenario_promote(actor=getattr(people, who), scenario=scenario, version=1)
     with pytest.raises(PermissionDenied):
         services.scenario_refresh(actor=getattr(people, who), scenario=scenario, version=1)
+
+
+def test_a_plan_sent_for_approval_takes_no_promotion(team_plan, people):
+    scenario = branch(people, team_plan, buffer_percent=12)
+    Plan.objects.filter(pk=team_plan.pk).update(status=Plan.Status.IN_REVIEW)
+    before = state(team_plan)
+    with pytest.raises(InvalidTransitionError, match="in review and read-only"):
+        services.scenario_promote(actor=people.leader, scenario=scenario, version=scenario.version)
+    assert state(team_plan) == before
 
 
 # --- Pages ----------------------------------------------------------------------------------------------
@@ -209,9 +256,7 @@ def test_a_conflict_shows_on_the_page_with_refresh_and_a_promote_post_changes_no
     assert "Yes, promote it" in client.get(url("detail", scenario)).content.decode()
 
 
-@pytest.mark.parametrize(
-    ("who", "status"), [("viewer", 403), ("ops", 403), ("sibling", 404), ("outsider", 404)]
-)
+@pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("sibling", 404), ("outsider", 404)])
 def test_others_get_403_or_404(client, people, team_plan, who, status):
     scenario = branch(people, team_plan, buffer_percent=12)
     client.force_login(getattr(people, who))
@@ -219,3 +264,18 @@ def test_others_get_403_or_404(client, people, team_plan, who, status):
     for name in ("promote", "refresh"):
         assert client.post(url(name, scenario), {"version": 1}).status_code == status
     assert state(team_plan) == before
+
+
+def test_sales_ops_see_what_is_theirs_to_promote_and_the_leader_what_is_left_for_ops(
+    client, people, team_plan
+):
+    scenario = branch(people, team_plan, buffer_percent=12, churn_allowance_percent=3)
+    client.force_login(people.ops)
+    page = client.get(url("detail", scenario)).content.decode()
+    assert "Promote 1 change…" in page and "Buffer: left for the unit&#x27;s sales leaders" in page
+    client.force_login(people.leader)
+    page = client.get(url("detail", scenario)).content.decode()
+    assert "Promote 1 change…" in page and "Churn allowance: left for sales ops to promote after you" in page
+    client.force_login(people.viewer)
+    page = client.get(url("detail", scenario)).content.decode()
+    assert "Promote into the plan" in page and "Yes, promote it" not in page
