@@ -5,12 +5,14 @@ write (on a plan they may edit); whoever reads the plan reads them; anyone else 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from budgets.models import BudgetLine
@@ -20,12 +22,15 @@ from orgs.models import OrgUnit
 from planning import selectors as plan_selectors
 from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from planning.views.plan import can_edit, plan_context
+from scenarios import compare as compare_rules
 from scenarios import forms, selectors, services
 from scenarios.models import Scenario
 from scenarios.outcomes import Outcomes, basis, compute, hires_needed
 
 MAX_COMPARED = 4
 BUFFER_LIMIT = Decimal("50")  # % — a buffer above it is flagged
+MAX_ID = 2**63 - 1  # a larger ?s= is no row of any database
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -288,27 +293,81 @@ def delete(request: HttpRequest, plan_id: int, scenario_id: int) -> HttpResponse
     return editing.action(request, outcome, done=f"Scenario “{scenario.name}” deleted.", to=_tab_url(plan))
 
 
+def _compared(request: HttpRequest, plan: Plan) -> list[Scenario] | None:
+    """The scenarios ?s= names (each once), or None with a message saying why they cannot be compared;
+    Http404 for an id that is no scenario of this plan the user may see."""
+    raw = [i.strip() for i in request.GET.getlist("s") if i.strip()]
+    bad = next((i for i in raw if not (i.isascii() and i.isdigit())), None)
+    ids = list(dict.fromkeys(int(i) for i in raw)) if bad is None else []
+    if bad is not None:
+        messages.error(request, f"“{bad[:40]}” is not a scenario id: pick scenarios by ticking them.")
+    elif len(ids) > MAX_COMPARED:
+        messages.error(request, f"Compare at most {MAX_COMPARED} scenarios at once; you picked {len(ids)}.")
+    elif not ids:
+        messages.error(request, "Pick one to four scenarios to compare with the plan.")
+    else:
+        found = selectors.scenario_list(user=request.user, plan=plan).filter(pk__in=ids)
+        chosen = list(found) if max(ids) <= MAX_ID else []
+        if len(chosen) != len(ids):
+            raise Http404("No such scenario of this plan.")
+        return chosen
+    return None
+
+
+def _compare_table(plan: Plan, chosen: list[Scenario]) -> tuple[list, list[compare_rules.Walk]]:
+    """Each figure of the plan beside the scenarios', and each scenario's walk of capacity from the plan."""
+    shared = basis(plan)
+    base = compute(shared, {})
+    results = [compute(shared, s.assumptions) for s in chosen]
+    columns = [compare_rules.with_budget_flag(figures(mine, base), mine) for mine in results]
+    lines = [
+        (plan_figure, [column[i] for column in columns])
+        for i, plan_figure in enumerate(compare_rules.with_budget_flag(figures(base, base), base))
+    ]
+    walks = [
+        compare_rules.capacity_walk(shared, s.assumptions, plan=base, scenario=mine)
+        for s, mine in zip(chosen, results, strict=True)
+    ]
+    return lines, walks
+
+
 @login_required
 @require_safe
 def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
-    ids = [int(i) for i in request.GET.getlist("s") if i.isdigit()]
-    if len(ids) > MAX_COMPARED:
-        messages.error(request, f"Compare at most {MAX_COMPARED} scenarios at once; you picked {len(ids)}.")
+    chosen = _compared(request, plan)
+    if chosen is None:
         return redirect(_tab_url(plan))
-    chosen = list(selectors.scenario_list(user=request.user, plan=plan).filter(pk__in=ids))
-    if not chosen:
-        messages.error(request, "Pick one to four scenarios to compare with the plan.")
-        return redirect(_tab_url(plan))
-    shared = basis(plan)
-    base = compute(shared, {})
-    columns = [(s, figures(compute(shared, s.assumptions), base)) for s in chosen]
-    lines = [
-        (plan_figure, [column[i] for _, column in columns])
-        for i, plan_figure in enumerate(figures(base, base))
+    lines, walks = _compare_table(plan, chosen)
+    charts = [
+        (s, walk, compare_rules.waterfall(walk), compare_rules.walk_text(walk))
+        for s, walk in zip(chosen, walks, strict=True)
     ]
-    context = plan_context(request, plan, tab="scenarios") | {"scenarios": chosen, "lines": lines}
+    query = urlencode([("s", s.pk) for s in chosen])
+    context = plan_context(request, plan, tab="scenarios") | {
+        "scenarios": chosen,
+        "lines": lines,
+        "charts": charts,
+        "xlsx_url": reverse("scenarios:compare_xlsx", kwargs={"plan_id": plan.pk}) + "?" + query,
+    }
     return render(request, "scenarios/compare.html", context)
+
+
+@login_required
+@require_safe
+def compare_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The compare page's table as a workbook, for the same ?s= and with the same refusals."""
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    chosen = _compared(request, plan)
+    if chosen is None:
+        return redirect(_tab_url(plan))
+    lines, walks = _compare_table(plan, chosen)
+    today = timezone.localdate()
+    data = compare_rules.to_xlsx(plan, chosen, lines, walks, today)
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    name = f"{plan.org_unit.code}-FY{plan.fiscal_year}-scenarios-{today.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _posted_version(request: HttpRequest) -> int:
