@@ -1,11 +1,12 @@
 """Scenarios compared with the plan: the walk of capacity from the plan to each scenario (every level one
-call of outcomes.compute), its chart, the refusals of a bad ?s= and the XLSX.
+call of outcomes.compute), its chart, the refusals of a bad ?s=, the XLSX, and the tab's link to it all.
 
 Team A1's plan (conftest): ten sellers at 50,000 a month all year = 120 seller-months, capacity 6,000,000
 against a target of 7,000,000 (coverage 0.86). FY2028 runs January–December 2028."""
 
 import io
 import json
+import re
 from decimal import Decimal as D
 from html import unescape
 
@@ -252,3 +253,25 @@ def test_the_viewer_reads_the_xlsx(client, people, team_plan):
     client.force_login(people.viewer)
     xlsx = compare_url(team_plan, "scenarios:compare_xlsx")
     assert client.get(xlsx, {"s": scenario_.pk}).status_code == 200
+
+
+# The tab's link ----------------------------------------------------------------------------------------
+
+
+def test_the_tab_links_to_comparing_all_its_scenarios(client, people, team_plan):
+    ids = [branch(people, team_plan, name=f"S{i}").pk for i in range(2)]
+    client.force_login(people.viewer)
+    page = client.get(reverse("scenarios:plan", args=[team_plan.pk])).content.decode()
+    link = re.search(r'href="([^"]+)">Compare all 2 scenarios</a>', page)
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    assert url == compare_url(team_plan) + "?" + "&".join(f"s={i}" for i in sorted(ids))
+    assert client.get(url).status_code == 200
+
+
+def test_the_tab_offers_no_compare_all_past_four(client, people, team_plan):
+    for i in range(5):
+        branch(people, team_plan, name=f"S{i}")
+    client.force_login(people.leader)
+    page = client.get(reverse("scenarios:plan", args=[team_plan.pk])).content.decode()
+    assert "Compare all" not in page and "Compare the ticked" in page
