@@ -272,10 +272,10 @@ def test_sales_ops_see_what_is_theirs_to_promote_and_the_leader_what_is_left_for
     scenario = branch(people, team_plan, buffer_percent=12, churn_allowance_percent=3)
     client.force_login(people.ops)
     page = client.get(url("detail", scenario)).content.decode()
-    assert "Promote 1 change…" in page and "Buffer: left for the unit&#x27;s sales leaders" in page
+    assert "Promote 1 change…" in page and "Left for the unit&#x27;s sales leaders to promote: Buffer." in page
     client.force_login(people.leader)
     page = client.get(url("detail", scenario)).content.decode()
-    assert "Promote 1 change…" in page and "Churn allowance: left for sales ops to promote after you" in page
+    assert "Promote 1 change…" in page and "Left for sales ops to promote: Churn allowance." in page
     client.force_login(people.viewer)
     page = client.get(url("detail", scenario)).content.decode()
     assert "Promote into the plan" in page and "Yes, promote it" not in page
