@@ -196,8 +196,8 @@ def test_the_page_shows_the_budget_by_line_after_the_moves(client, people, team_
 
 
 def row(table: str, heading: str) -> str:
-    """The table row whose heading cell says `heading`."""
-    start = table.index(f">{heading}</th>")
+    """The table row whose heading cell starts with `heading`."""
+    start = table.index(f'<th scope="row">{heading}<')
     return table[start : table.index("</tr>", start)]
 
 
