@@ -142,7 +142,7 @@ def _number_text(key: str, value: Any) -> str:
 
 
 def _move_text(move: dict, names: dict) -> str:
-    """A drafted move in words: "12,000.00 from Events to Enablement" (a line gone from the plan by id)."""
+    """A drafted move in words: "$12,000 from Events to Enablement" (a line gone from the plan by its id)."""
     source, target = (names.get(move[k], f"line {move[k]}") for k in ("source", "target"))
     return f"{formatting.money(move['amount'])} from {source} to {target}"
 
