@@ -173,6 +173,66 @@ class KPITarget(VersionedModel):
         return f"{self.kpi} target FY{self.fiscal_year} P{self.period}"
 
 
+class PullSource(VersionedModel):
+    """Where actuals (or pipeline snapshots) arrive from by themselves: a SQL query against a warehouse or a
+    CSV/XLSX file at a URL, pulled on its own schedule or on demand; each pull is an ImportBatch through the
+    importer like an upload. Its credential (the database password, or the authorisation header's value)
+    is kept encrypted (`secret`, a Fernet token) and never shown back."""
+
+    class Kind(models.TextChoices):
+        SQL = "sql", "SQL query"
+        FILE_URL = "file_url", "File URL"
+
+    class Loads(models.TextChoices):
+        ACTUALS = "actuals", "KPI actuals"
+        PIPELINE = "pipeline", "Pipeline snapshot"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SQL)
+    loads = models.CharField(max_length=8, choices=Loads.choices, default=Loads.ACTUALS)
+    url = models.CharField(
+        max_length=1000,
+        help_text="SQL: a SQLAlchemy URL without its password (postgresql+psycopg://reader@host/warehouse, "
+        "sqlite:////path/to/file.db). File: an http(s) URL of a CSV or XLSX file.",
+    )
+    query = models.TextField(
+        blank=True,
+        max_length=20000,
+        help_text="SQL only: one SELECT returning the importer's columns; :since is the incremental "
+        "window's first day.",
+    )
+    auth_header = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="File only: the header that carries the credential, e.g. Authorization.",
+    )
+    secret = models.TextField(blank=True, editable=False, help_text="The credential, Fernet-encrypted.")
+    lookback_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(366)],
+        help_text="An incremental pull starts this many days before the last successful one.",
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    schedule = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="When it runs, as cron fields (minute hour day month weekday); empty: on demand only.",
+    )
+    enabled = models.BooleanField(default=True)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ImportBatch(models.Model):
     """One upload of actuals (a file or an API call) and what became of it."""
 
@@ -200,6 +260,9 @@ class ImportBatch(models.Model):
     content = models.BinaryField(
         null=True, editable=False, help_text="The uploaded file, until it is processed."
     )
+    pull_source = models.ForeignKey(
+        PullSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -220,6 +283,7 @@ class Actual(models.Model):
         MANUAL = "manual", "Manual entry"
         UPLOAD = "upload", "Upload"
         API = "api", "API"
+        PULL = "pull", "Pull source"
 
     # Indexed by the constraints and the (kpi, org unit, date) index, which all lead with it.
     kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="actuals", db_index=False)
@@ -423,3 +487,48 @@ class TargetAdjustment(models.Model):
     @property
     def audit_plan_id(self) -> int:
         return self.plan_id
+
+
+class Opportunity(models.Model):
+    """One deal as a CRM snapshot saw it on `snapshot_date`; the pipeline's coverage and movement are read
+    from these rows (one snapshot is every row of one date)."""
+
+    class Category(models.TextChoices):
+        PIPELINE = "pipeline", "Pipeline"
+        BEST_CASE = "best_case", "Best case"
+        COMMIT = "commit", "Commit"
+        CLOSED_WON = "closed_won", "Closed won"
+        CLOSED_LOST = "closed_lost", "Closed lost"
+
+    snapshot_date = models.DateField()
+    external_id = models.CharField(max_length=100, help_text="The CRM's id of the opportunity.")
+    name = models.CharField(max_length=200, blank=True)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    stage = models.CharField(max_length=100, blank=True)
+    probability = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="%",
+    )
+    category = models.CharField(max_length=12, choices=Category.choices, verbose_name="forecast category")
+    close_date = models.DateField()
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["snapshot_date", "external_id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot_date", "external_id"], name="opportunity_snapshot_id"),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=100), name="opportunity_probability_0_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["org_unit", "snapshot_date"], name="opportunity_unit_snapshot")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.external_id} ({self.snapshot_date})"

@@ -156,6 +156,16 @@ class PlanningSettings(VersionedModel):
         help_text="A budget move of more than this waits as pending until an executive approves it.",
     )
 
+    healthy_pipeline_coverage = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("50"))],
+        verbose_name="healthy pipeline coverage (×)",
+        help_text="Open pipeline closing in a quarter ÷ what is left of its target: at or above this is "
+        "healthy. Typical: 3×.",
+    )
+
     class Meta:
         verbose_name = "planning settings"
         verbose_name_plural = "planning settings"
