@@ -263,6 +263,12 @@ class ImportBatch(models.Model):
     pull_source = models.ForeignKey(
         PullSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
     )
+    loads = models.CharField(
+        max_length=8,
+        choices=PullSource.Loads.choices,
+        default=PullSource.Loads.ACTUALS,
+        help_text="What its rows are: KPI actuals, or one snapshot of the pipeline's opportunities.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
