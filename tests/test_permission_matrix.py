@@ -142,7 +142,10 @@ def world(org, people, catalogues):
             publication=publication, seller=someone, allocation=row, months=row.months, sent_at=now
         )
     acceptance = QuotaAcceptance.objects.get(seller=pat)
-    scenario = Scenario.objects.create(plan=plan, name="What if", base_version=plan.version)
+    # A buffer to promote: the unit's leaders write it (200*), sales ops are told it is not theirs (400).
+    scenario = Scenario.objects.create(
+        plan=plan, name="What if", base_version=plan.version, assumptions={"buffer_percent": 12}
+    )
     contest = Contest.objects.create(
         name="Call sprint",
         kpi=KPI.objects.get(code="calls-made"),
