@@ -93,6 +93,7 @@ class ScenarioOutcomesSerializer(serializers.Serializer):
 
 class ScenarioSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    promoted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Scenario
@@ -103,7 +104,10 @@ class ScenarioSerializer(serializers.ModelSerializer):
             "notes",
             "created_by",
             "base_version",
+            "base_policy_version",
             "assumptions",
+            "promoted_at",
+            "promoted_by",
             "version",
             "created_at",
             "updated_at",
