@@ -88,6 +88,14 @@ def with_budget_flag(figures: list, result: Outcomes) -> list:
     return [replace(f, flag=flag) if f.label == "Budget" and flag else f for f in figures]
 
 
+def broken_rules(scenarios: list, lines: list) -> list[tuple[str, list[str]]]:
+    """Who breaks which rule, in words — the plan first, then each scenario that breaks one — for a
+    reader who would otherwise scroll the table's columns on a phone to find the flags."""
+    columns = [("The plan", [plan_figure for plan_figure, _ in lines])]
+    columns += [(s.name, [cells[i] for _, cells in lines]) for i, s in enumerate(scenarios)]
+    return [(who, flags) for who, figures in columns if (flags := [f.flag for f in figures if f.flag])]
+
+
 # The chart ---------------------------------------------------------------------------------------------
 
 

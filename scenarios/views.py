@@ -348,6 +348,7 @@ def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
         "scenarios": chosen,
         "lines": lines,
         "charts": charts,
+        "broken": compare_rules.broken_rules(chosen, lines),
         "xlsx_url": reverse("scenarios:compare_xlsx", kwargs={"plan_id": plan.pk}) + "?" + query,
     }
     return render(request, "scenarios/compare.html", context)

@@ -135,6 +135,9 @@ def test_compare_flags_a_budget_line_below_zero_in_words(client, people, team_pl
     client.force_login(people.leader)
     page = client.get(compare_url(team_plan), {"s": moved.pk}).content.decode()
     assert "Budget line below zero: Events" in page and "flagged" in page
+    # In the summary above the table too (the plan's 6,000,000 covers 0.86 of its 7,000,000 target):
+    assert "<li>The plan: Coverage below 1</li>" in page
+    assert "<li>What if: Coverage below 1; Budget line below zero: Events</li>" in page
 
 
 def test_a_text_that_is_not_an_id_is_refused_by_name(client, people, team_plan):
