@@ -43,6 +43,7 @@ router.register("kpis", step4.KPIViewSet, basename="kpi")
 router.register("kpi-targets", step4.KPITargetViewSet, basename="kpitarget")
 router.register("actuals", step4.ActualViewSet, basename="actual")
 router.register("imports", step4.ImportBatchViewSet, basename="importbatch")
+router.register("opportunities", step4.OpportunityViewSet, basename="opportunity")
 router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolicy")
 router.register("quota-publications", quota_api.PublicationViewSet, basename="quotapublication")
 router.register("quota-acceptances", quota_api.AcceptanceViewSet, basename="quotaacceptance")
@@ -56,6 +57,7 @@ api_patterns = [
     path("capability-gaps/", step2.CapabilityGapsView.as_view(), name="capability-gaps"),
     path("kpi-readiness/", step4.ReadinessView.as_view(), name="kpi-readiness"),
     path("kpi-attainment/", step4.AttainmentView.as_view(), name="kpi-attainment"),
+    path("pipeline-coverage/", step4.PipelineCoverageView.as_view(), name="pipeline-coverage"),
     path("plans/<int:plan_id>/one-pager.pdf", OnePagerPDFView.as_view(), name="one-pager-pdf"),
     path("plans/<int:plan_id>/reviews/<int:quarter>/pack.pdf", PackPDFView.as_view(), name="review-pack-pdf"),
     path(

@@ -12,8 +12,17 @@ from rest_framework.views import APIView
 
 from core import editing, tabular
 from core.api import ValidationErrorSerializer, VersionedSerializer, VisibleRelatedField
-from metrics import engine, importer, selectors, services, smart
-from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from metrics import engine, importer, pipeline, pipeline_import, selectors, services, smart
+from metrics.models import (
+    KPI,
+    Actual,
+    ChurnPolicy,
+    DataSource,
+    ImportBatch,
+    KPITarget,
+    Opportunity,
+    PullSource,
+)
 from orgs import permissions
 from orgs.models import OrgUnit, Seller
 from planning.models import Plan, SeasonalityProfile
@@ -531,3 +540,168 @@ class AttainmentView(APIView):
             for r in [results.get(kpi, window, unit=plan.org_unit)]
         ]
         return Response(out)
+
+
+# --- Pipeline -----------------------------------------------------------------------------------------------
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(source="org_unit", slug_field="code", read_only=True)
+    seller = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "snapshot_date",
+            "external_id",
+            "name",
+            "unit",
+            "seller",
+            "amount",
+            "stage",
+            "probability",
+            "category",
+            "close_date",
+            "batch",
+        ]
+
+
+class OpportunityRowSerializer(serializers.Serializer):
+    snapshot_date = serializers.CharField()
+    external_id = serializers.CharField()
+    name = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    seller = serializers.CharField(required=False, allow_blank=True)
+    amount = serializers.CharField()
+    stage = serializers.CharField(required=False, allow_blank=True)
+    probability = serializers.CharField(help_text="A percentage, 0 to 100.")
+    category = serializers.CharField(help_text="pipeline, best case, commit, closed won or closed lost.")
+    close_date = serializers.CharField()
+
+
+class OpportunityBulkSerializer(serializers.Serializer):
+    rows = OpportunityRowSerializer(many=True, allow_empty=False, max_length=importer.MAX_ROWS)
+    number_format = number_format_field()
+    date_format = date_format_field()
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("snapshot_date", str, description="One snapshot, YYYY-MM-DD."),
+        OpenApiParameter("unit", str, description="A unit's code: its deals and those of the units below."),
+        OpenApiParameter("seller", str, description="A seller's e-mail."),
+    ]
+)
+class OpportunityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Pipeline snapshots' opportunities, of the units the user sees. Load a snapshot through the importer
+    (all or nothing, idempotent on snapshot date and external id) or upload a file to /api/imports/."""
+
+    serializer_class = OpportunitySerializer
+    filterset_fields = ["snapshot_date", "category"]
+
+    def get_queryset(self):
+        rows = Opportunity.objects.visible_to(self.request.user).select_related("org_unit", "seller")
+        params = self.request.query_params
+        if params.get("unit"):
+            unit = OrgUnit.objects.filter(code=params["unit"]).first()
+            rows = rows.filter(org_unit__path__startswith=unit.path) if unit else rows.none()
+        if params.get("seller"):
+            rows = rows.filter(seller__email__iexact=params["seller"])
+        return rows.order_by("snapshot_date", "external_id")
+
+    @extend_schema(
+        request=OpportunityBulkSerializer,
+        responses={
+            200: ImportBatchSerializer,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="Malformed rows, or the refused batch with its bad rows.",
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
+    def load(self, request: Request) -> Response:
+        """Load one or more snapshots' rows; one bad row and nothing changes (400, every bad row)."""
+        importer.ensure_may_load(request.user)
+        data = OpportunityBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = pipeline_import.typed_rows(
+            data.validated_data["rows"],
+            number_format=data.validated_data["number_format"],
+            date_format=data.validated_data["date_format"],
+        )
+        batch = importer.load_api(actor=request.user, rows=rows, loads=PullSource.Loads.PIPELINE)
+        code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
+        return Response(ImportBatchSerializer(batch).data, status=code)
+
+
+CoverageSerializer = inline_serializer(
+    "PipelineCoverage",
+    {
+        "subject": serializers.CharField(help_text="The unit's code or the seller's e-mail."),
+        "kind": serializers.ChoiceField(choices=["unit", "seller"]),
+        "name": serializers.CharField(),
+        "snapshot_date": serializers.DateField(allow_null=True),
+        "quarter": serializers.IntegerField(),
+        "start": serializers.DateField(),
+        "end": serializers.DateField(),
+        "target": serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True),
+        "won": serializers.DecimalField(max_digits=20, decimal_places=2),
+        "open": serializers.DecimalField(max_digits=20, decimal_places=2),
+        "weighted": serializers.DecimalField(max_digits=20, decimal_places=2),
+        "by_category": serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2)),
+        "coverage": serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True),
+        "weighted_coverage": serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True),
+        "threshold": serializers.DecimalField(max_digits=5, decimal_places=2),
+        "status": serializers.ChoiceField(choices=list(pipeline.STATUS_TEXT)),
+    },
+    many=True,
+)
+
+
+class PipelineCoverageView(APIView):
+    """A plan's pipeline coverage of a quarter by its unit and each row of its cascade (metrics.pipeline)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("plan", int, required=True),
+            OpenApiParameter("quarter", int, description="1–4; the quarter in progress when left out."),
+        ],
+        responses=CoverageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        plan_id, quarter = request.query_params.get("plan", ""), request.query_params.get("quarter", "")
+        if not plan_id.isdigit():
+            raise serializers.ValidationError({"plan": "Give ?plan= with a plan id."})
+        if quarter and quarter not in ("1", "2", "3", "4"):
+            raise serializers.ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
+        plan = get_object_or_404(
+            Plan.objects.visible_to(request.user).select_related("org_unit", "seasonality"), pk=int(plan_id)
+        )
+        chosen = int(quarter) if quarter else pipeline.current_quarter(plan, services.today())
+        found = pipeline.plan_pipeline(plan, chosen)
+        return Response([_coverage_row(found, row) for row in found.rows])
+
+
+def _coverage_row(found: pipeline.PlanPipeline, row: pipeline.Row) -> dict:
+    cover = row.coverage
+    money = lambda v: None if v is None else f"{v:.2f}"  # noqa: E731
+    return {
+        "subject": row.subject.code if row.kind == "unit" else row.subject.email,
+        "kind": row.kind,
+        "name": str(row.subject),
+        "snapshot_date": found.snapshot,
+        "quarter": found.quarter,
+        "start": found.start,
+        "end": found.end,
+        "target": money(cover.target),
+        "won": money(cover.won),
+        "open": money(cover.open),
+        "weighted": money(cover.weighted),
+        "by_category": {k: money(v) for k, v in cover.by_category.items()},
+        "coverage": _text(cover.coverage),
+        "weighted_coverage": _text(cover.weighted_coverage),
+        "threshold": _text(cover.threshold),
+        "status": cover.status,
+    }

@@ -16,6 +16,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,7 +29,7 @@ from core import queue, tabular
 from core.models import AuditEntry
 from core.services import Actor, audit_record
 from metrics import jobs, references
-from metrics.models import KPI, Actual, ImportBatch
+from metrics.models import KPI, Actual, ImportBatch, PullSource
 from metrics.references import T
 from orgs import permissions
 from orgs.models import OrgUnit, Seller
@@ -404,6 +405,25 @@ def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
 # --- Batches ------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Handler:
+    """What reads, checks and loads one kind of rows; every batch runs through the same steps."""
+
+    read: Callable[[str, bytes], Iterator[tuple[int, dict]]]
+    validate: Callable[..., tuple[list, list[dict], int]]
+    load: Callable[..., int]
+    noun: str  # what loaded_rows counts, in the batch's message
+
+
+def handler(loads: str) -> Handler:
+    """Actuals (this module) or a pipeline snapshot (metrics.pipeline_import), by the batch's `loads`."""
+    if loads == PullSource.Loads.PIPELINE:
+        from metrics import pipeline_import
+
+        return Handler(pipeline_import.read, pipeline_import.validate, pipeline_import.load, "deals")
+    return Handler(read, validate, load, "values")
+
+
 def submit(
     *,
     actor: Actor,
@@ -412,12 +432,13 @@ def submit(
     run_inline: bool | None = None,
     number_format: str | None = None,
     date_format: str | None = None,
+    loads: str = PullSource.Loads.ACTUALS,
 ) -> ImportBatch:
     """Record an upload and process it: at once when small, else as a Celery job. A file refused as a
     whole is recorded as refused with the reason; a job the queue refuses is recorded as failed, and
-    queue.QueueUnavailable is raised (503)."""
+    queue.QueueUnavailable is raised (503). `loads`: what the rows are (actuals or a pipeline snapshot)."""
     batch = ImportBatch.objects.create(
-        file_name=name[:200], uploaded_by=actor if actor.is_authenticated else None
+        file_name=name[:200], uploaded_by=actor if actor.is_authenticated else None, loads=loads
     )
     try:
         kind, estimate = inspect(name, data, number_format=number_format, date_format=date_format)
@@ -485,8 +506,9 @@ def _run(batch: ImportBatch, actor: Actor) -> ImportBatch:
     def progress(count: int) -> None:
         ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=count)
 
+    rows = handler(batch.loads)
     try:
-        clean, errors, count = validate(read(kind.decode(), data), actor, progress=progress)
+        clean, errors, count = rows.validate(rows.read(kind.decode(), data), actor, progress=progress)
     except UploadRefused as exc:
         return _finish(batch, ImportBatch.Status.FAILED, message=" ".join(exc.messages))
     batch.total_rows = batch.processed_rows = count
@@ -498,11 +520,11 @@ def _run(batch: ImportBatch, actor: Actor) -> ImportBatch:
             message=f"{len(errors)} problem(s) in {count} rows; nothing was loaded.",
         )
     with transaction.atomic():  # rows and status commit together: a worker that dies between leaves neither
-        batch.loaded_rows = load(clean, source=Actual.Source.UPLOAD, batch=batch)
+        batch.loaded_rows = rows.load(clean, source=Actual.Source.UPLOAD, batch=batch)
         return _finish(
             batch,
             ImportBatch.Status.DONE,
-            message=f"{count} rows read; {batch.loaded_rows} new or changed values.",
+            message=f"{count} rows read; {batch.loaded_rows} new or changed {rows.noun}.",
         )
 
 
@@ -526,11 +548,12 @@ def _finish(batch: ImportBatch, status: str, *, message: str) -> ImportBatch:
     return batch
 
 
-def load_api(*, actor: Actor, rows: list[dict]) -> ImportBatch:
+def load_api(*, actor: Actor, rows: list[dict], loads: str = PullSource.Loads.ACTUALS) -> ImportBatch:
     """The bulk API: the same checks and the same upsert, for rows sent as JSON, in the request. An
     unexpected error ends the batch failed with its message, then propagates (500)."""
     batch = ImportBatch.objects.create(
         file_name="API",
+        loads=loads,
         uploaded_by=actor,
         total_rows=len(rows),
         status=ImportBatch.Status.RUNNING,
@@ -546,7 +569,8 @@ def load_api(*, actor: Actor, rows: list[dict]) -> ImportBatch:
 
 
 def _load_api(batch: ImportBatch, actor: Actor, rows: list[dict]) -> ImportBatch:
-    clean, errors, count = validate(((i, r) for i, r in enumerate(rows, start=1)), actor)
+    kind = handler(batch.loads)
+    clean, errors, count = kind.validate(((i, r) for i, r in enumerate(rows, start=1)), actor)
     batch.processed_rows = count
     if errors:
         batch.error_count, batch.errors = len(errors), errors[:MAX_KEPT_ERRORS]
@@ -554,11 +578,11 @@ def _load_api(batch: ImportBatch, actor: Actor, rows: list[dict]) -> ImportBatch
             batch, ImportBatch.Status.FAILED, message=f"{len(errors)} problem(s); nothing was loaded."
         )
     with transaction.atomic():
-        batch.loaded_rows = load(clean, source=Actual.Source.API, batch=batch)
+        batch.loaded_rows = kind.load(clean, source=Actual.Source.API, batch=batch)
         return _finish(
             batch,
             ImportBatch.Status.DONE,
-            message=f"{count} rows; {batch.loaded_rows} new or changed values.",
+            message=f"{count} rows; {batch.loaded_rows} new or changed {kind.noun}.",
         )
 
 
@@ -573,7 +597,11 @@ def retry(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
                 "Only a failed import whose file is still kept can be retried; upload it again."
             )
         new = ImportBatch.objects.create(
-            file_name=old.file_name, uploaded_by=actor, total_rows=old.total_rows, content=old.content
+            file_name=old.file_name,
+            uploaded_by=actor,
+            total_rows=old.total_rows,
+            content=old.content,
+            loads=old.loads,
         )
         ImportBatch.objects.filter(pk=old.pk).update(content=None)
         audit_record(
