@@ -42,6 +42,7 @@ STATUS_TEXT = {
     REACHED: "Target reached",
     NO_TARGET: "No target",
 }
+TONES = {HEALTHY: "good", THIN: "warn", REACHED: "good", NO_TARGET: "muted"}
 EMPTY = "No pipeline snapshot loaded yet — load one on Imports."
 
 
@@ -102,6 +103,10 @@ class Coverage:
     @property
     def status_text(self) -> str:
         return STATUS_TEXT[self.status]
+
+    @property
+    def tone(self) -> str:
+        return TONES[self.status]
 
     @property
     def categories(self) -> list[tuple[str, str, Decimal]]:
@@ -266,12 +271,11 @@ def deals_of(snapshot: dt.date | None, unit: OrgUnit) -> list[Deal]:
     return [Deal(*row) for row in rows]
 
 
-def of_unit(unit: OrgUnit) -> Callable[[Deal], bool]:
-    return lambda d: d.unit_path.startswith(unit.path)
-
-
-def of_seller(seller: Seller) -> Callable[[Deal], bool]:
-    return lambda d: d.seller_id == seller.pk
+def _of(subject: OrgUnit | Seller, kind: str) -> Callable[[Deal], bool]:
+    """Whether a deal counts for the subject: a unit's subtree, or the seller's own deals."""
+    if kind == "unit":
+        return lambda d: d.unit_path.startswith(subject.path)
+    return lambda d: d.seller_id == subject.pk
 
 
 @dataclass
@@ -306,41 +310,54 @@ class PlanPipeline:
         return self.snapshot is None
 
 
-def quarter_target(months: list[Decimal], quarter: int) -> Decimal:
-    return sum(months[(quarter - 1) * 3 : quarter * 3], ZERO)
+def quarter_target(months: list[Decimal], quarter: int) -> Decimal | None:
+    """The quarter's three fiscal months added up; None when the plan sets nothing for them."""
+    return sum(months[(quarter - 1) * 3 : quarter * 3], ZERO) or None
 
 
-def plan_pipeline(plan: Plan, quarter: int, *, on: dt.date | None = None) -> PlanPipeline:
+def subjects(
+    plan: Plan, quarter: int, *, top_only: bool = False
+) -> list[tuple[OrgUnit | Seller, str, Decimal | None]]:
+    """(subject, "unit" or "seller", its target of the quarter): the plan's unit by the plan's phasing,
+    then each row of its cascade grid by the row's months."""
+    found = [(plan.org_unit, "unit", quarter_target(phasing(plan), quarter))]
+    if top_only:
+        return found
+    rows = TargetAllocation.objects.filter(plan=plan).select_related("org_unit", "seller")
+    for row in rows.order_by("org_unit__path", "seller__name", "pk"):
+        found.append(
+            (
+                row.recipient,
+                "unit" if row.org_unit_id else "seller",
+                quarter_target(row.month_amounts, quarter),
+            )
+        )
+    return found
+
+
+def plan_pipeline(
+    plan: Plan, quarter: int, *, on: dt.date | None = None, top_only: bool = False
+) -> PlanPipeline:
     """Coverage of the plan's quarter by its unit and each row of its cascade grid, from the latest
     snapshot on or before `on` (default: the quarter's end or today, whichever is earlier), and the
-    movement since the snapshot before it."""
+    movement since the snapshot before it. `top_only`: the plan's unit alone, without movement (a card)."""
     window = engine.quarter(plan.fiscal_year, quarter)
-    on = on or min(window.end, metrics_today())
-    snapshot = latest_on(on)
-    earlier = previous(snapshot) if snapshot else None
+    snapshot = latest_on(on or min(window.end, metrics_today()))
     threshold = PlanningSettings.load().healthy_pipeline_coverage
     deals = deals_of(snapshot, plan.org_unit)
-    subjects: list[tuple[OrgUnit | Seller, str, Decimal]] = [
-        (plan.org_unit, "unit", quarter_target(phasing(plan), quarter))
-    ]
-    allocations = TargetAllocation.objects.filter(plan=plan).select_related("org_unit", "seller")
-    for row in allocations.order_by("org_unit__path", "seller__name", "pk"):
-        kind = "unit" if row.org_unit_id else "seller"
-        subjects.append((row.recipient, kind, quarter_target(row.month_amounts, quarter)))
-    rows = []
-    for subject, kind, target in subjects:
-        mine = of_unit(subject) if kind == "unit" else of_seller(subject)
-        found = coverage_of(
-            (d for d in deals if mine(d)),
-            target=target,
-            start=window.start,
-            end=window.end,
-            threshold=threshold,
+    span = {"start": window.start, "end": window.end}
+    rows = [
+        Row(
+            subject,
+            kind,
+            coverage_of(filter(_of(subject, kind), deals), target=target, threshold=threshold, **span),
         )
-        rows.append(Row(subject, kind, found))
-    moved = movement_of(
-        deals_of(earlier, plan.org_unit), deals, start=window.start, end=window.end, dates=(earlier, snapshot)
-    )
+        for subject, kind, target in subjects(plan, quarter, top_only=top_only)
+    ]
+    earlier = previous(snapshot) if snapshot and not top_only else None
+    moved = Movement(None, snapshot)  # nothing to compare the first snapshot with
+    if earlier:
+        moved = movement_of(deals_of(earlier, plan.org_unit), deals, dates=(earlier, snapshot), **span)
     return PlanPipeline(plan, quarter, window.start, window.end, snapshot, rows, moved, threshold)
 
 
