@@ -234,6 +234,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Pull sources (metrics.credentials): Fernet keys, comma-separated, that encrypt the credentials of
+# pull sources at rest. The first encrypts, every one decrypts: to change the key, put a new one first,
+# run `manage.py rotate_credentials`, then drop the old one (docs/connectors.md). Empty: one key derived
+# from SECRET_KEY, for development only.
+AOP_CREDENTIAL_KEYS = env_list("AOP_CREDENTIAL_KEYS", [])
+
 # --- API
 # An API token stops working this many days after it was made (core.authentication).
 AOP_TOKEN_DAYS = env_positive("AOP_TOKEN_DAYS", env_int("AOP_TOKEN_DAYS", 30))

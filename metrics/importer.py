@@ -465,9 +465,13 @@ def _start(batch: ImportBatch, *, actor: Actor, inline: bool) -> ImportBatch:
     return batch
 
 
-def run(batch_id: int, *, actor: Actor | None = None) -> ImportBatch:
+def run(
+    batch_id: int, *, actor: Actor | None = None, fetch: Callable[[ImportBatch], None] | None = None
+) -> ImportBatch:
     """Validate the stored file whole; load it only if every row is good. Whatever goes wrong, the batch
-    ends failed with a message; a batch already ended (a message delivered again) is left as it is."""
+    ends failed with a message; a batch already ended (a message delivered again) is left as it is.
+    `fetch(batch)` first stores the batch's content (a pull, metrics.pulls), inside the batch's time;
+    UploadRefused from it fails the batch with its message."""
     batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
     if batch.status not in jobs.PENDING:
         return batch
@@ -486,7 +490,11 @@ def run(batch_id: int, *, actor: Actor | None = None) -> ImportBatch:
             "than the worker has); nothing was loaded.",
         )
     try:
+        if fetch is not None:
+            fetch(batch)
         return _run(batch, actor or batch.uploaded_by)
+    except UploadRefused as exc:
+        return _finish(batch, ImportBatch.Status.FAILED, message=" ".join(exc.messages))
     except SoftTimeLimitExceeded:
         minutes = jobs.minutes(jobs.IMPORT_LIMIT - jobs.SOFT)
         message = f"The import took longer than {minutes} minutes and was stopped; nothing was loaded."
@@ -520,12 +528,16 @@ def _run(batch: ImportBatch, actor: Actor) -> ImportBatch:
             message=f"{len(errors)} problem(s) in {count} rows; nothing was loaded.",
         )
     with transaction.atomic():  # rows and status commit together: a worker that dies between leaves neither
-        batch.loaded_rows = rows.load(clean, source=Actual.Source.UPLOAD, batch=batch)
+        batch.loaded_rows = rows.load(clean, source=_source(batch), batch=batch)
         return _finish(
             batch,
             ImportBatch.Status.DONE,
             message=f"{count} rows read; {batch.loaded_rows} new or changed {rows.noun}.",
         )
+
+
+def _source(batch: ImportBatch) -> str:
+    return Actual.Source.PULL if batch.pull_source_id else Actual.Source.UPLOAD
 
 
 def _finish(batch: ImportBatch, status: str, *, message: str) -> ImportBatch:

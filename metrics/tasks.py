@@ -24,6 +24,15 @@ def run_import(batch_id: int) -> str:
     return run(batch_id).status
 
 
+@shared_task(time_limit=jobs.IMPORT_LIMIT, soft_time_limit=jobs.IMPORT_LIMIT - jobs.SOFT, acks_late=True)
+def run_pull(source_id: int, batch_id: int | None = None) -> str:
+    """Pull a source and load what it holds as one import batch: on demand (batch_id, recorded by
+    metrics.pulls.pull_start) or from its own PeriodicTask (beat, from the database: a new batch)."""
+    from metrics.pulls import pull_run
+
+    return pull_run(source_id, batch_id=batch_id).status
+
+
 @shared_task(time_limit=jobs.ROLLUP_LIMIT, soft_time_limit=jobs.ROLLUP_LIMIT - jobs.SOFT, acks_late=True)
 def rollup_quarter(run_id: int) -> str:
     """Compute one plan's quarter and replace its rows; safe to run twice. Then send the digest. Whatever

@@ -142,3 +142,59 @@ def sheet_post(client, url: str, edits: list[dict], **extra):
     import json
 
     return client.post(url, json.dumps({"edits": edits}), content_type="application/json", **extra)
+
+
+class Warehouse:
+    """A real second database that pull sources read (metrics.pulls): a SQLite file on the embedded pass,
+    a PostgreSQL database and role of its own, made on the test's server, on the PostgreSQL pass.
+
+    `url` is the SQLAlchemy URL a pull source saves (no password); `password` is its credential; `run`
+    executes SQL (with %s placeholders) as the warehouse's owner and commits."""
+
+    def __init__(self, url: str, password: str, connect) -> None:
+        self.url, self.password, self._connect = url, password, connect
+        self.vendor = "postgresql" if url.startswith("postgresql") else "sqlite"
+
+    def run(self, sql: str, params: tuple | list = ()) -> list:
+        connection = self._connect()
+        try:
+            text = sql if self.vendor == "postgresql" else sql.replace("%s", "?")
+            cursor = connection.execute(text, params)
+            rows = cursor.fetchall() if cursor.description else []
+            connection.commit()
+            return rows
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        import sqlite3
+
+        path = tmp_path / "warehouse.sqlite3"
+        yield Warehouse(f"sqlite:///{path}", "", lambda: sqlite3.connect(path))
+        return
+    import secrets
+
+    import psycopg
+
+    name, password = f"aop_wh_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    server = {
+        "host": default["HOST"] or "127.0.0.1",
+        "port": default["PORT"] or 5432,
+        "user": default["USER"],
+        "password": default["PASSWORD"] or None,
+    }
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        admin.execute(f"CREATE DATABASE {name} OWNER {name}")
+    owner = {**server, "user": name, "password": password, "dbname": name}
+    url = f"postgresql+psycopg://{name}@{server['host']}:{server['port']}/{name}"
+    try:
+        yield Warehouse(url, password, lambda: psycopg.connect(**owner))
+    finally:
+        with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {name}")
