@@ -118,7 +118,11 @@ def waterfall(walk: Walk) -> dict:
         ],
         "textposition": ["inside", *("outside" for _ in walk.steps), "inside"],
         "cliponaxis": False,
-        "customdata": formatting.chart_money_text(values, signed=True),
+        "customdata": [
+            *formatting.chart_money_text([walk.plan]),
+            *formatting.chart_money_text([s.change for s in walk.steps], signed=True),
+            *formatting.chart_money_text([walk.scenario]),
+        ],
         "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
         "increasing": {"marker": {"color": GREEN}},
         "decreasing": {"marker": {"color": RED}},
