@@ -28,6 +28,7 @@ from core import formatting
 from core.models import AuditEntry
 from metrics import calc, engine, jobs, selectors
 from metrics.models import KPI, Actual, ChurnPolicy, KPITarget
+from metrics.pipeline import leader_panel
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit, Role
 from planning.capacity import capacity
@@ -52,6 +53,7 @@ def panels(user) -> list[Panel]:
         plans = Plan.objects.with_role(user, permissions.EDIT_PLAN)
         result.append(_units(plans, year, today, title=f"Your units · FY{year}"))
         result.reverse()  # the figures first, full width; what waits beside the next panels
+        result.append(leader_panel(plans, year, today))
     elif Role.VIEWER in roles:
         result.append(_units(Plan.objects.visible_to(user), year, today, title=f"Your units · FY{year}"))
     if Role.SALES_OPS in roles:

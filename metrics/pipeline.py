@@ -380,3 +380,20 @@ def current_quarter(plan: Plan, today: dt.date) -> int:
 def times(value: Decimal | None) -> str:
     """A coverage multiple as the pages write it: 2.4×."""
     return "—" if value is None else f"{value:.1f}×"
+
+
+CARD_PLANS = 3  # the leader's units a home card lists
+
+
+def leader_panel(plans, year: int, today: dt.date):
+    """The leader's home card: coverage of the quarter in progress for the units of their plans this year
+    (the top ones, by the org tree)."""
+    from planning.dashboard import Panel
+
+    chosen = list(
+        plans.filter(fiscal_year=year).select_related("org_unit", "seasonality").order_by("org_unit__path")
+    )
+    quarter = FiscalCalendar.load().rules.locate(today).quarter
+    found = [plan_pipeline(p, quarter, on=today, top_only=True) for p in chosen[:CARD_PLANS]]
+    data = {"rows": found, "more": max(len(chosen) - CARD_PLANS, 0), "empty": latest_on(today) is None}
+    return Panel(f"Pipeline coverage · Q{quarter} FY{year}", "metrics/panels/pipeline_card.html", data)

@@ -20,7 +20,7 @@ from capabilities.charts import FONT
 from core import editing, formatting
 from core.queue import QueueUnavailable
 from core.sheet import month_columns
-from metrics import engine, services, tasks
+from metrics import engine, pipeline, services, tasks
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup, RollupRun, TargetAdjustment
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -152,6 +152,7 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "can_metrics": can_metrics,
         "all_kpis": KPI.objects.filter(active=True).order_by("name"),
         "months": FiscalCalendar.load().rules.periods(plan.fiscal_year),
+        "pipeline": pipeline.plan_pipeline(plan, quarter),
     }
     if request.htmx and request.GET.get("part") == "run":
         run = context["run"]

@@ -160,3 +160,23 @@ def test_the_demo_imports_read_names_and_answer_typos_with_the_closest_code(demo
         "did you mean 'pipeline-created' (Pipeline created)?",
         "no unit has the code or name 'emea-dahc'; did you mean 'emea-dach' (DACH)?",
     ]
+
+
+def test_two_pipeline_snapshots_show_every_movement_and_healthy_and_thin_units(demo, db):
+    from metrics import pipeline, services
+
+    batches = ImportBatch.objects.filter(loads="pipeline", status=ImportBatch.Status.DONE)
+    assert batches.count() == 2 and len(pipeline.snapshot_dates()) == 2
+    plans = Plan.objects.filter(fiscal_year=RUNNING_YEAR, org_unit__code__in=["na-ent-east", "na-ent-west"])
+    today = services.today()
+    found = {
+        p.org_unit.code: pipeline.plan_pipeline(p, pipeline.current_quarter(p, today))
+        for p in plans.select_related("org_unit")
+    }
+    assert {code: f.top.coverage.status for code, f in found.items()} == {
+        "na-ent-east": "healthy",
+        "na-ent-west": "thin",
+    }
+    for f in found.values():
+        assert all(f.movement.moves[kind] for kind in pipeline.KINDS), f.movement.moves
+        assert any(r.kind == "seller" for r in f.rows)
