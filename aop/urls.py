@@ -10,6 +10,7 @@ from capabilities import views as capability_views
 from core import accounts
 from core.views import healthz
 from metrics import api as step4
+from metrics import pull_api, pull_views
 from metrics import views as metric_views
 from onepager.api import OnePagerPDFView
 from onepager.pack_api import PackPDFView, PackPPTXView
@@ -45,6 +46,7 @@ router.register("actuals", step4.ActualViewSet, basename="actual")
 router.register("imports", step4.ImportBatchViewSet, basename="importbatch")
 router.register("opportunities", step4.OpportunityViewSet, basename="opportunity")
 router.register("churn-policies", step4.ChurnPolicyViewSet, basename="churnpolicy")
+router.register("pull-sources", pull_api.PullSourceViewSet, basename="pullsource")
 router.register("quota-publications", quota_api.PublicationViewSet, basename="quotapublication")
 router.register("quota-acceptances", quota_api.AcceptanceViewSet, basename="quotaacceptance")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
@@ -92,6 +94,12 @@ urlpatterns = [
     path("kpis/imports/<int:batch_id>/", metric_views.import_detail, name="kpi-import"),
     path("kpis/imports/<int:batch_id>/errors.csv", metric_views.import_errors_csv, name="kpi-import-errors"),
     path("kpis/imports/<int:batch_id>/retry/", metric_views.import_retry, name="kpi-import-retry"),
+    path("kpis/pull-sources/", pull_views.pull_list, name="kpi-pulls"),
+    path("kpis/pull-sources/new/", pull_views.pull_edit, name="kpi-pull-new"),
+    path("kpis/pull-sources/<int:source_id>/", pull_views.pull_detail, name="kpi-pull"),
+    path("kpis/pull-sources/<int:source_id>/edit/", pull_views.pull_edit, name="kpi-pull-edit"),
+    path("kpis/pull-sources/<int:source_id>/run/", pull_views.pull_run, name="kpi-pull-run"),
+    path("kpis/pull-sources/<int:source_id>/delete/", pull_views.pull_delete, name="kpi-pull-delete"),
     path("plans/<int:plan_id>/budget/", include("budgets.urls")),
     path("plans/<int:plan_id>/metrics/", include("metrics.urls")),
     path("plans/<int:plan_id>/one-pager/", include("onepager.urls")),

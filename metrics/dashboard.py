@@ -26,7 +26,7 @@ from capabilities.models import CapabilityAssessment
 from capabilities.selectors import assessment_unaddressed_list
 from core import formatting
 from core.models import AuditEntry
-from metrics import calc, engine, jobs, selectors
+from metrics import calc, engine, jobs, pull_views, selectors
 from metrics.models import KPI, Actual, ChurnPolicy, KPITarget
 from metrics.pipeline import leader_panel
 from orgs import permissions
@@ -258,8 +258,11 @@ def _ops(user, year: int, today: dt.date) -> list[Panel]:
         .order_by("fiscal_year", "org_unit__path")
     )
     missing = {"rows": list(plans[:SHOWN]), "total": plans.count()}
+    pulled = pull_views.rows()  # each source's freshness from metrics.pulls, failed and overdue first
+    pulls = {"rows": pulled[:SHOWN], "total": len(pulled), "attention": sum(r.attention for r in pulled)}
     return [
         Panel("Data freshness", "metrics/panels/freshness.html", fresh),
+        Panel("Pull sources", "metrics/pulls/panel.html", pulls),
         Panel("Failed and stuck jobs", "metrics/panels/jobs.html", attention),
         Panel(f"Day-1 readiness gaps · FY{year + 1}", "metrics/panels/readiness.html", readiness),
         Panel("Plans with no target yet", "metrics/panels/missing.html", missing),

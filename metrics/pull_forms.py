@@ -13,7 +13,7 @@ class PullSourceForm(VersionedModelForm):
     what is stored, ticking Clear removes it."""
 
     secret = forms.CharField(
-        label="Credential",
+        label="Password or header value",
         required=False,
         strip=False,
         max_length=2000,
@@ -51,6 +51,10 @@ class PullSourceForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["schedule"].help_text = (
+            "Cron fields (minute hour day month weekday): 0 6 * * * is daily at 06:00, 30 7 * * 1 Mondays "
+            "at 07:30, 15 * * * * hourly at :15. Empty: it runs only when someone presses Run now."
+        )
         self.stored = bool(self.instance.pk and self.instance.secret)  # the page says so; never its value
         if not self.stored:
             del self.fields["clear_secret"]

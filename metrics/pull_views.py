@@ -67,10 +67,12 @@ def rows(sources: QuerySet[PullSource] | None = None) -> list[Row]:
 
 
 def duration(batch: ImportBatch) -> str:
-    """How long a run took: "4 s", "2 min 05 s"; a dash until it has finished."""
+    """How long a run took: "under 1 s", "4 s", "2 min 05 s"; a dash until it has finished."""
     if not (batch.started_at and batch.finished_at):
         return "—"
     seconds = max(0, round((batch.finished_at - batch.started_at).total_seconds()))
+    if seconds < 1:
+        return "under 1 s"
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 

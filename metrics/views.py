@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import editing, sheet
 from core.queue import QueueUnavailable
-from metrics import engine, forms, importer, qbr, selectors, services, smart, template_file
+from metrics import engine, forms, importer, pull_views, qbr, selectors, services, smart, template_file
 from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
 from metrics.sheets import KPISheet
 from orgs import permissions
@@ -107,6 +107,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
             "ready": sum(r.ready for r in rows),
             "late": sum(r.late for r in rows),
             "today": today,
+            "pulls": pull_views.rows(),  # whether data is arriving, by metrics.pulls.freshness
         },
     )
 

@@ -16,7 +16,7 @@ from budgets.models import BudgetLine, Move
 from capabilities.models import CapabilityAssessment
 from core.models import AuditEntry
 from metrics import calc
-from metrics.models import KPI, Actual, ChurnPolicy, ImportBatch, KPITarget, QuarterlyRollup
+from metrics.models import KPI, Actual, ChurnPolicy, ImportBatch, KPITarget, PullSource, QuarterlyRollup
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning.models import Objective, Plan, PlanningSettings, PlanRevision, SalesTarget, TargetAllocation
 
@@ -123,6 +123,15 @@ def test_a_refused_import_lists_its_bad_rows(demo, db):
     assert failed.error_count == len(failed.errors) == 4
     assert {e["column"] for e in failed.errors} == {"date", "kpi", "unit", "value"}
     assert failed.loaded_rows == 0
+
+
+def test_the_warehouse_pull_source_has_run_once_and_loaded_pipeline_created(demo, db):
+    source = PullSource.objects.get(name="Warehouse: pipeline created")
+    assert (source.kind, source.schedule, source.created_by.username) == ("sql", "0 6 * * *", "ops")
+    batch = source.batches.get()
+    assert batch.status == ImportBatch.Status.DONE and batch.loaded_rows == batch.total_rows > 0
+    assert source.last_success_at == batch.started_at
+    assert Actual.objects.filter(batch=batch, kpi__code="pipeline-created", seller__isnull=False).exists()
 
 
 def _dates(code: str) -> dict:

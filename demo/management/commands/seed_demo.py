@@ -10,7 +10,7 @@ from django.db import transaction
 
 from core import formatting
 from core.models import DisplaySettings
-from demo import contests, pipeline, quotas, scenarios, step1, step2, step3, step4, step5
+from demo import contests, pipeline, pulls, quotas, scenarios, step1, step2, step3, step4, step5
 from orgs.models import FiscalCalendar, OrgUnit, Role, Seller
 from orgs.services import membership_grant, org_unit_repath, seller_update
 from planning.models import Plan, TargetAllocation
@@ -141,6 +141,7 @@ class Command(BaseCommand):
         quotas.seed(users)  # after the seller logins: they answer their published quotas
         contests.seed(units, users)  # after the actuals: calls logged by North America's sellers
         scenarios.seed(units, users)  # two what-ifs on North America's FY2028 draft
+        pulls.seed(units, users)  # the warehouse's pull source, run once (after the actuals)
         pipeline.seed(units, users)  # two pipeline snapshots of North America, through the importer
 
     def _unit(self, name: str, code: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
