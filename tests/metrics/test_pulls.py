@@ -347,6 +347,12 @@ class Files(http.server.BaseHTTPRequestHandler):
         Files.seen.append(self.headers.get("Authorization"))
         if self.path == "/missing.csv":
             return self._answer(404, b"no such file", "text/plain")
+        if self.path.startswith("/moved"):  # /moved?to=<url>
+            self.send_response(302)
+            self.send_header("Location", self.path.split("?to=", 1)[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if self.headers.get("Authorization") != f"Bearer {SECRET}":
             return self._answer(401, b"who are you?", "text/plain")
         if self.path == "/actuals.csv":
@@ -419,6 +425,23 @@ def test_a_wrong_or_missing_credential_is_answered_401_and_fails_the_batch(peopl
     batch = pull_run(file_source(people, f"{file_server}/actuals.csv", secret=None).pk)
     assert batch.message == f"GET {file_server}/actuals.csv answered 401 Unauthorized; nothing was loaded."
     assert Files.seen == [None] and not Actual.objects.exists()
+
+
+def test_the_credential_follows_a_redirect_on_its_host_only(people, file_server):
+    same = file_source(people, f"{file_server}/moved?to=/actuals.csv")
+    assert pull_run(same.pk).status == "done"
+    assert Files.seen == [f"Bearer {SECRET}"] * 2
+    Files.seen.clear()
+    elsewhere = file_server.replace("127.0.0.1", "localhost")  # the same server under another host name
+    source = pull_save(
+        actor=people.ops,
+        source=same,
+        version=same.version,
+        values={"url": f"{file_server}/moved?to={elsewhere}/actuals.csv"},
+    )
+    batch = pull_run(source.pk)
+    assert Files.seen == [f"Bearer {SECRET}", None]  # not sent to the other host
+    assert batch.status == "failed" and "answered 401 Unauthorized" in batch.message
 
 
 def test_a_file_url_is_http_or_https_without_a_password_in_it(people):
