@@ -94,6 +94,18 @@ def pull_save(
     merged = {name: getattr(source, name) for name in EDITABLE} if source else {}
     merged |= values
     token = None if secret is None else credentials.encrypt(secret)
+    if (
+        source
+        and source.secret
+        and secret is None
+        and _host(merged) != _host({"kind": source.kind, "url": source.url})
+    ):
+        raise ValidationError(
+            {
+                "secret": "The source now points at another host: enter its credential again (or clear it), "
+                "so that a stored credential is never sent somewhere new."
+            }
+        )
     _check(merged, has_secret=bool(token if token is not None else source and source.secret))
     if source is None:
         comment = "With a credential, kept encrypted." if token else ""
@@ -121,6 +133,22 @@ def _update(
     if token is not None and token != source.secret:
         extra["credential"] = ["set" if source.secret else "none", "changed" if token else "cleared"]
     return versioned_update(instance=source, version=version, values=values, actor=actor, extra_changes=extra)
+
+
+def _host(values: dict) -> tuple:
+    """Where a source's credential goes: its kind, scheme, host and port (user and database may change)."""
+    url = values.get("url") or ""
+    if values.get("kind") == PullSource.Kind.SQL:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            return ("sql", url)
+        return ("sql", _backend(parsed), parsed.host, parsed.port)
+    parts = urllib.parse.urlsplit(url)
+    return (values.get("kind"), parts.scheme, parts.hostname, parts.port)
 
 
 def _normalised(values: dict) -> dict:

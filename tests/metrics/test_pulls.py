@@ -314,6 +314,19 @@ def test_the_credential_is_kept_encrypted_replaced_cleared_and_never_shown(peopl
     secret_is_nowhere(SECRET)
 
 
+def test_a_stored_credential_is_never_sent_to_a_new_host_without_being_entered_again(people, file_server):
+    source = file_source(people, f"{file_server}/actuals.csv")
+    moved = pull_save(
+        actor=people.ops, source=source, version=source.version, values={"url": f"{file_server}/other.csv"}
+    )  # the same host: the credential stays
+    elsewhere = {"url": "https://collector.example.net/actuals.csv"}
+    with pytest.raises(ValidationError) as caught:
+        pull_save(actor=people.ops, source=moved, version=moved.version, values=elsewhere)
+    assert "enter its credential again" in caught.value.message_dict["secret"][0]
+    again = pull_save(actor=people.ops, source=moved, version=moved.version, values=elsewhere, secret="new")
+    assert credentials.decrypt(again.secret) == "new"
+
+
 def test_a_stale_version_is_refused(people, warehouse):
     from core.exceptions import StaleVersionError
 
