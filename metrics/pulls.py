@@ -288,7 +288,7 @@ def _sync_schedule(source: PullSource) -> None:
             "interval": None,
             "args": json.dumps([source.pk]),
             "enabled": source.enabled,
-            "description": f"Pull actuals from {source.name} (metrics.pulls).",
+            "description": f"Pull {source.get_loads_display()} from {source.name} (metrics.pulls).",
         },
     )
 

@@ -264,6 +264,41 @@ def test_on_demand_a_pull_runs_as_a_batch_of_its_own(people, warehouse, eager):
     assert batch.file_name.startswith("Warehouse pull ")
 
 
+def test_run_now_queues_the_pull_once_committed_with_its_batch(
+    people, warehouse, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery import Task
+
+    sent = []
+    monkeypatch.setattr(Task, "apply_async", lambda task, args, *a, **k: sent.append((task.name, args)))
+    source = sql_source(people, warehouse)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = pull_start(actor=people.ops, source=source)
+        assert sent == []
+    assert sent == [("metrics.tasks.run_pull", (source.pk, batch.pk))]
+    assert batch.status == "queued"
+
+
+def test_run_now_with_the_broker_down_fails_its_batch_saying_so(
+    people, warehouse, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery import Task
+
+    from kombu.exceptions import OperationalError
+
+    from core.queue import QUEUE_DOWN
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", broker_down)
+    source = sql_source(people, warehouse)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = pull_start(actor=people.ops, source=source)
+    batch.refresh_from_db()
+    assert (batch.status, batch.message) == ("failed", QUEUE_DOWN)
+
+
 # --- Saving, the schedule, the credential -----------------------------------------------------------------
 
 
