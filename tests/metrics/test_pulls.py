@@ -283,7 +283,6 @@ def test_run_now_with_the_broker_down_fails_its_batch_saying_so(
     people, warehouse, monkeypatch, django_capture_on_commit_callbacks
 ):
     from celery import Task
-
     from kombu.exceptions import OperationalError
 
     from core.queue import QUEUE_DOWN
