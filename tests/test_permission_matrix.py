@@ -38,7 +38,7 @@ from budgets import services as budget_services
 from budgets.models import Budget, BudgetLine, Move, Spend
 from capabilities.models import Capability, CapabilityAssessment, ImprovementAction
 from core.models import AuditEntry
-from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget, PullSource
 from orgs.models import Seller
 from planning.kinds import KINDS
 from planning.models import (
@@ -129,6 +129,13 @@ def world(org, people, catalogues):
     Actual.objects.create(kpi=kpi, org_unit=org.team_a1, date=date(2027, 1, 15), value=8)
     batch = ImportBatch.objects.create(file_name="actuals.csv", uploaded_by=people.leader, status="failed")
     churn = ChurnPolicy.objects.create(plan=plan)
+    # A pull source whose warehouse file is missing: a run (sales ops only) records a failed batch.
+    pull = PullSource.objects.create(
+        name="Warehouse",
+        url="sqlite:////nonexistent/warehouse.db",
+        query="SELECT kpi, unit, seller, date, value FROM actuals WHERE date >= :since",
+        created_by=people.ops,
+    )
     # Quotas published to team A1's sellers: Sam's own, and the one the table addresses, his peer Pat's
     # (a seller reads and answers only their own: Pat's is 404 to Sam).
     pat = Seller.objects.create(
@@ -189,6 +196,8 @@ def world(org, people, catalogues):
         "imports": batch,
         "batch_id": batch,
         "churn-policies": churn,
+        "pull-sources": pull,
+        "source_id": pull,
         "quota-publications": publication,
         "quota-acceptances": acceptance,
         "acceptance_id": acceptance,
