@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 from openpyxl import Workbook
 
 from aop.celery import app
@@ -99,7 +100,10 @@ def test_a_scheduled_pull_loads_the_warehouse_rows_as_beat_runs_it(people, ann, 
     )
     assert (task.task, json.loads(task.args), task.enabled) == ("metrics.tasks.run_pull", [source.pk], True)
 
-    assert app.tasks[task.task].apply(args=json.loads(task.args)).get() == "done"  # as beat sends it
+    entry = DatabaseScheduler(app=app, lazy=True).all_as_schedule()[task.name]  # what beat reads
+    assert (entry.task, list(entry.args), entry.schedule.hour) == ("metrics.tasks.run_pull", [source.pk], {6})
+
+    assert app.tasks[entry.task].apply(args=entry.args).get() == "done"  # as beat sends it
 
     batch = source.batches.get()
     assert (batch.status, batch.total_rows, batch.loaded_rows, batch.loads) == ("done", 3, 3, "actuals")
