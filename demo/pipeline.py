@@ -23,6 +23,7 @@ TEAMS = {"na-ent-east": Decimal("3.6"), "na-ent-west": Decimal("1.9"), "na-mid-m
 WON_SHARE = Decimal("0.3")  # of the quarter's target, already won four weeks ago
 STAGES = {"pipeline": "Discover", "best_case": "Propose", "commit": "Negotiate", "closed_won": "Closed"}
 CATEGORY_PROBABILITY = {"pipeline": 20, "best_case": 50, "commit": 80}
+DEALS = ["platform", "renewal", "expansion", "pilot", "data add-on", "seats", "migration"]
 NAMES = ["Contoso", "Fabrikam", "Litware", "Northwind Traders", "Tailspin", "Wingtip", "Adatum", "Proseware"]
 
 
@@ -76,19 +77,23 @@ def _team(unit, window, coverage, earlier, later, rng) -> tuple[list[dict], list
     open_total = (target * (1 - WON_SHARE) * coverage).quantize(Decimal("1000"))
     inside = lambda: _day(rng, max(later + dt.timedelta(days=7), window.start), window.end)  # noqa: E731
     deals = []
-    # the won to date: two deals closed before the first snapshot
-    for n in range(2):
-        amount = (target * WON_SHARE / 2).quantize(Decimal("100"))
+    # the won to date: a deal closed before the first snapshot for every other seller
+    winners = sellers[::2]
+    for n, seller in enumerate(winners):
+        amount = (target * WON_SHARE / len(winners)).quantize(Decimal("100"))
         close = max(window.start, earlier - dt.timedelta(days=3 + n))
-        deals.append(_deal(unit, sellers[n % len(sellers)], f"{unit.code}-W{n}", amount, "closed_won", close))
-    # the open pipeline: deals of 40–160k spread over the sellers until the team's open total is reached
-    left, n = open_total, 0
-    while left > 0:
-        amount = min(left, Decimal(rng.randrange(40, 161)) * 1000)
-        category = rng.choice(["pipeline", "pipeline", "best_case", "commit"])
-        seller = sellers[(n * 7 + rng.randrange(2)) % len(sellers)]
-        deals.append(_deal(unit, seller, f"{unit.code}-{n:03d}", amount, category, inside()))
-        left, n = left - amount, n + 1
+        deals.append(_deal(unit, seller, f"{unit.code}-W{n}", amount, "closed_won", close))
+    # the open pipeline: each seller's share weighted 1, 2 or 3 (so some sellers are covered and some
+    # thin), in deals of 40–160k until the share is reached
+    weights = [1 + n % 3 for n in range(len(sellers))]
+    n = 0
+    for seller, weight in zip(sellers, weights, strict=True):
+        left = (open_total * weight / sum(weights)).quantize(Decimal("1000"))
+        while left > 0:
+            amount = min(left, Decimal(rng.randrange(40, 161)) * 1000)
+            category = rng.choice(["pipeline", "pipeline", "best_case", "commit"])
+            deals.append(_deal(unit, seller, f"{unit.code}-{n:03d}", amount, category, inside()))
+            left, n = left - amount, n + 1
     # one deal beyond the quarter, in the earlier snapshot: the one pulled in
     beyond = window.end + dt.timedelta(days=20)
     deals.append(_deal(unit, sellers[-1], f"{unit.code}-NEXT", Decimal("90000"), "best_case", beyond))
@@ -99,11 +104,12 @@ def _team(unit, window, coverage, earlier, later, rng) -> tuple[list[dict], list
 
 
 def _moves(deals: list[dict], unit, sellers, window, later, inside) -> list[dict]:
-    """The later snapshot: the first open deals won, lost, slipped and grown, the one beyond pulled in, and
+    """The later snapshot: four open deals won, lost, slipped and grown, the one beyond pulled in, and
     a deal created."""
     deals = [dict(d) for d in deals]
     open_ones = [d for d in deals if d["category"] in CATEGORY_PROBABILITY]
-    won, lost, slipped, grown = open_ones[:4]
+    count = len(open_ones)  # moves spread over the sellers
+    won, lost, slipped, grown = (open_ones[count * k // 4] for k in range(4))
     won.update(
         category="Closed won",
         probability="100",
@@ -125,7 +131,7 @@ def _deal(unit, seller, external_id: str, amount: Decimal, category: str, close:
     number = sum(map(ord, external_id))
     return {
         "external_id": external_id.upper(),
-        "name": f"{NAMES[number % len(NAMES)]} · {external_id.rsplit('-', 1)[-1]}",
+        "name": f"{NAMES[number % len(NAMES)]} {DEALS[number // len(NAMES) % len(DEALS)]}",
         "unit": unit.code,
         "seller": seller.email if seller else "",
         "amount": str(amount),

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from metrics import engine
 from metrics.models import Opportunity
@@ -308,6 +308,13 @@ class PlanPipeline:
     @property
     def empty(self) -> bool:
         return self.snapshot is None
+
+    @property
+    def first_snapshot(self) -> dt.date | None:
+        """With no snapshot by the quarter's end, the first one taken after it (to say so), if any."""
+        if self.snapshot is not None:
+            return None
+        return Opportunity.objects.aggregate(d=Min("snapshot_date"))["d"]
 
 
 def quarter_target(months: list[Decimal], quarter: int) -> Decimal | None:

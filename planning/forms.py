@@ -254,7 +254,7 @@ class DeriveProfileForm(forms.Form):
 class SettingsForm(VersionedModelForm):
     class Meta:
         model = PlanningSettings
-        fields = ["default_buffer_percent", "move_approval_threshold"]
+        fields = ["default_buffer_percent", "move_approval_threshold", "healthy_pipeline_coverage"]
 
 
 class DisplaySettingsForm(VersionedModelForm):

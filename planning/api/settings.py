@@ -150,7 +150,7 @@ class SeasonalityProfileViewSet(viewsets.ModelViewSet):
 class PlanningSettingsSerializer(VersionedSerializer):
     class Meta:
         model = PlanningSettings
-        fields = ["default_buffer_percent", "move_approval_threshold", "version"]
+        fields = ["default_buffer_percent", "move_approval_threshold", "healthy_pipeline_coverage", "version"]
 
 
 class PlanningSettingsView(APIView):

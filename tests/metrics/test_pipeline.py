@@ -205,3 +205,16 @@ def test_the_coverage_api_answers_who_sees_the_plan_and_hides_it_from_others(org
     )  # fmt: skip
     assert api_as(people.sibling).get(f"/api/pipeline-coverage/?plan={plan.pk}&quarter=1").status_code == 404
     assert api_as(people.viewer).get(f"/api/pipeline-coverage/?plan={plan.pk}&quarter=5").status_code == 400
+
+
+def test_sales_ops_set_the_healthy_coverage_threshold_on_the_settings_api(org, people):
+    current = api_as(people.ops).get("/api/planning-settings/").json()
+    assert current["healthy_pipeline_coverage"] == "3.00"
+    answer = api_as(people.ops).put(
+        "/api/planning-settings/", current | {"healthy_pipeline_coverage": "2.5"}, format="json"
+    )
+    assert answer.status_code == 200 and PlanningSettings.load().healthy_pipeline_coverage == D("2.5")
+    refused = api_as(people.ops).put(
+        "/api/planning-settings/", answer.json() | {"healthy_pipeline_coverage": "0"}, format="json"
+    )
+    assert refused.status_code == 400 and "healthy_pipeline_coverage" in str(refused.json())
