@@ -298,6 +298,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "file_name",
+            "loads",
             "uploaded_by",
             "created_at",
             "finished_at",
@@ -352,7 +353,13 @@ class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV or XLSX with the columns kpi, unit, seller, date, value.")
+    file = serializers.FileField(
+        help_text="CSV or XLSX with the columns kpi, unit, seller, date, value (actuals), or those of "
+        "/api/opportunities/load/ (a pipeline snapshot)."
+    )
+    loads = serializers.ChoiceField(
+        choices=PullSource.Loads.choices, default=PullSource.Loads.ACTUALS, help_text="What the file holds."
+    )
     number_format = number_format_field()
     date_format = date_format_field()
 
@@ -384,6 +391,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             data=upload.read(),
             number_format=data.validated_data["number_format"],
             date_format=data.validated_data["date_format"],
+            loads=data.validated_data["loads"],
         )
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 

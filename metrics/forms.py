@@ -1,7 +1,7 @@
 from django import forms
 
 from core.forms import NumberField, format_fields
-from metrics.models import KPI, ChurnPolicy, DataSource
+from metrics.models import KPI, ChurnPolicy, DataSource, PullSource
 from planning.forms import VersionedModelForm
 
 
@@ -69,5 +69,12 @@ class PhaseForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="File of actuals (.csv or .xlsx)")
+    loads = forms.ChoiceField(
+        choices=PullSource.Loads.choices,
+        initial=PullSource.Loads.ACTUALS,
+        required=False,
+        label="What the file holds",
+        help_text="KPI actuals, or one or more pipeline snapshots (opportunities by snapshot date).",
+    )
+    file = forms.FileField(label="File (.csv or .xlsx)")
     number_format, date_format = format_fields(dates=True).values()

@@ -10,13 +10,16 @@ forecast category by its value or label, whatever the case (commit, Best case, c
 `probability` is a percentage 0–100; `amount` a number of 0 or more with at most 2 decimals.
 """
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from django.db import transaction
+from openpyxl import Workbook
 
 from core import tabular
 from core.services import Actor
@@ -268,3 +271,61 @@ def load(deals: list[Deal], *, batch: ImportBatch | None, **_ignored: object) ->
         Opportunity.objects.bulk_create(new, batch_size=1000)
         Opportunity.objects.bulk_update(changed, [*FIELDS, "batch"], batch_size=1000)
     return len(new) + len(changed)
+
+
+# --- The template file --------------------------------------------------------------------------------------
+
+
+def example_rows(actor: Actor, today: dt.date) -> list[list[object]]:
+    """Two deals that load as they are: one of a unit the actor may load, one of its seller (the unit again
+    when it has none), in a snapshot of today, closing within the next two months."""
+    from metrics.template_file import catalogue_get
+
+    catalogue = catalogue_get(actor=actor, today=today)
+    seller = catalogue.sellers[0] if catalogue.sellers else None
+    unit = seller.org_unit if seller else (catalogue.units[0] if catalogue.units else None)
+    unit_code = unit.code if unit else "unit-code"
+    soon, later = today + dt.timedelta(days=30), today + dt.timedelta(days=60)
+    email = seller.email if seller else ""
+    first = ["OPP-1001", "Contoso platform", unit_code, "", Decimal("120000.00"), "Negotiate", 80, "Commit"]
+    second = [
+        "OPP-1002",
+        "Fabrikam renewal",
+        unit_code,
+        email,
+        Decimal("45000.00"),
+        "Discover",
+        20,
+        "Pipeline",
+    ]
+    return [[today, *first, soon], [today, *second, later]]
+
+
+def template(*, actor: Actor, fmt: str, today: dt.date) -> tuple[bytes, str]:
+    """(the file, its content type) a pipeline snapshot starts from, as CSV or XLSX: the header and two
+    example deals; the XLSX lists the forecast categories and the units and sellers on a Codes sheet."""
+    from metrics import template_file
+
+    rows = example_rows(actor, today)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows([[template_file._plain(v) for v in row] for row in rows])  # noqa: SLF001
+        return ("\ufeff" + out.getvalue()).encode("utf-8"), template_file.CONTENT_TYPES[fmt]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Pipeline"
+    template_file._table(sheet, list(COLUMNS), rows, widths=(14, 14, 24, 18, 28, 14, 14, 12, 12, 14))  # noqa: SLF001
+    for cells in sheet.iter_rows(min_row=2):
+        cells[0].number_format = cells[9].number_format = "yyyy-mm-dd"
+        cells[5].number_format = "0.00"
+    catalogue = template_file.catalogue_get(actor=actor, today=today)
+    codes = [["category", value, label, ""] for value, label in Opportunity.Category.choices]
+    codes += [r for r in template_file._codes(catalogue) if r[0] != "kpi"]  # noqa: SLF001
+    template_file._table(
+        book.create_sheet("Codes"), ["column", "code", "name", "note"], codes, (10, 28, 32, 48)
+    )  # noqa: SLF001
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), template_file.CONTENT_TYPES[fmt]

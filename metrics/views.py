@@ -18,8 +18,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import editing, sheet
 from core.queue import QueueUnavailable
-from metrics import engine, forms, importer, pull_views, qbr, selectors, services, smart, template_file
-from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget
+from metrics import (
+    engine,
+    forms,
+    importer,
+    pipeline_import,
+    pull_views,
+    qbr,
+    selectors,
+    services,
+    smart,
+    template_file,
+)
+from metrics.models import KPI, ChurnPolicy, DataSource, ImportBatch, KPITarget, PullSource
 from metrics.sheets import KPISheet
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -132,6 +143,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                         data=upload.read(),
                         number_format=form.cleaned_data["number_format"],
                         date_format=form.cleaned_data["date_format"],
+                        loads=form.cleaned_data["loads"] or PullSource.Loads.ACTUALS,
                     )
                 except QueueUnavailable as exc:  # the batch is recorded as failed, with a retry
                     form.add_error("file", str(exc.detail))
@@ -150,6 +162,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_load": can_load,
             "columns": importer.COLUMNS,
+            "pipeline_columns": pipeline_import.COLUMNS,
             "limit": importer.MAX_BYTES // 2**20,
         },
         status=status,
@@ -163,11 +176,11 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     importer.ensure_may_load(request.user)
     if fmt not in template_file.CONTENT_TYPES:
         raise Http404("The template is a .csv or an .xlsx file.")
-    body, content_type = template_file.actuals_template(
-        actor=request.user, fmt=fmt, today=timezone.localdate()
-    )
+    holds = "pipeline" if request.GET.get("holds") == PullSource.Loads.PIPELINE else "actuals"
+    build = pipeline_import.template if holds == "pipeline" else template_file.actuals_template
+    body, content_type = build(actor=request.user, fmt=fmt, today=timezone.localdate())
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="actuals-template.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{holds}-template.{fmt}"'
     return response
 
 

@@ -17,7 +17,7 @@ from budgets.models import Budget, Move
 from capabilities import selectors as capability_selectors
 from core import formatting
 from core.models import AuditEntry
-from metrics import engine
+from metrics import engine, pipeline
 from metrics import selectors as metric_selectors
 from metrics.models import KPI, ChurnPolicy, ImportBatch, KPITarget, QuarterlyRollup
 from onepager import svg
@@ -89,6 +89,7 @@ class OnePage:
     charts: dict = field(default_factory=dict)
     drawings: dict = field(default_factory=dict)  # the charts as drawn on the sheet (set by onepager.fit)
     shown: dict = field(default_factory=dict)  # key → Listed, set by onepager.fit
+    pipeline: dict | None = None  # the quarter's pipeline coverage (metrics.pipeline), one line by churn
 
     def __getattr__(self, name: str):
         """page.objectives, page.kpis, …: the section as laid out (all of it before fitting)."""
@@ -199,6 +200,7 @@ def build(plan: Plan) -> OnePage:
         else "",
     }
     page.drawings = page.charts
+    page.pipeline = _pipeline(plan)
     return page
 
 
@@ -465,6 +467,25 @@ def _kpi_line(items: list[Item]) -> str:
 def _pct(value: Decimal) -> str:
     """A percentage as entered, without trailing zeros: 10.00 → '10%'."""
     return f"{value.normalize():f}%"
+
+
+def _pipeline(plan: Plan) -> dict | None:
+    """The plan unit's coverage of the quarter in progress (its first before the year, its last after),
+    from metrics.pipeline; None when no snapshot has been loaded by then."""
+    found = pipeline.plan_pipeline(plan, pipeline.current_quarter(plan, timezone.localdate()), top_only=True)
+    if found.empty:
+        return None
+    cover = found.top.coverage
+    times = lambda v: formatting.NOTHING if v is None else f"{formatting.number(v, 1)}×"  # noqa: E731
+    return {
+        "quarter": f"Q{found.quarter}",
+        "coverage": times(cover.coverage),
+        "weighted": times(cover.weighted_coverage),
+        "status": cover.status_text,
+        "tone": {"good": "good", "warn": "warn"}.get(cover.tone, ""),
+        "open": short(cover.open),
+        "snapshot": found.snapshot,
+    }
 
 
 def _churn(plan: Plan) -> dict | None:

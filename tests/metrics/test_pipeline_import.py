@@ -164,3 +164,25 @@ def test_the_api_loads_rows_and_lists_them_by_snapshot_to_those_who_see_the_unit
         api_as(people.viewer).post("/api/opportunities/load/", {"rows": [row]}, format="json").status_code
         == 403
     )
+
+
+def test_the_pipeline_template_loads_as_it_is_and_the_imports_page_takes_a_snapshot(org, people, client):
+    SellerFactory(org_unit=org.team_a1, email="ann@example.test")
+    client.force_login(people.leader)
+    for fmt in ("csv", "xlsx"):
+        answer = client.get(f"/kpis/imports/template.{fmt}?holds=pipeline")
+        assert answer.status_code == 200 and f"pipeline-template.{fmt}" in answer["Content-Disposition"]
+        batch = importer.submit(
+            actor=people.leader, name=f"t.{fmt}", data=answer.content, run_inline=True, loads="pipeline"
+        )
+        assert (batch.status, batch.loaded_rows) == ("done", 2 if fmt == "csv" else 0), batch.errors
+    data = csv_bytes(deals("ann@example.test"))
+    upload = io.BytesIO(data)
+    upload.name = "snapshot.csv"
+    answer = client.post("/kpis/imports/", {"loads": "pipeline", "file": upload})
+    batch = ImportBatch.objects.latest("pk")
+    assert answer.status_code == 302 and (batch.loads, batch.status, batch.loaded_rows) == (
+        "pipeline",
+        "done",
+        3,
+    )
