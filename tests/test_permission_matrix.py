@@ -38,7 +38,16 @@ from budgets import services as budget_services
 from budgets.models import Budget, BudgetLine, Move, Spend
 from capabilities.models import Capability, CapabilityAssessment, ImprovementAction
 from core.models import AuditEntry
-from metrics.models import KPI, Actual, ChurnPolicy, DataSource, ImportBatch, KPITarget, PullSource
+from metrics.models import (
+    KPI,
+    Actual,
+    ChurnPolicy,
+    DataSource,
+    ImportBatch,
+    KPITarget,
+    Opportunity,
+    PullSource,
+)
 from orgs.models import Seller
 from planning.kinds import KINDS
 from planning.models import (
@@ -129,6 +138,17 @@ def world(org, people, catalogues):
     Actual.objects.create(kpi=kpi, org_unit=org.team_a1, date=date(2027, 1, 15), value=8)
     batch = ImportBatch.objects.create(file_name="actuals.csv", uploaded_by=people.leader, status="failed")
     churn = ChurnPolicy.objects.create(plan=plan)
+    # One deal of team A1 in a pipeline snapshot: listed to those who see the unit, nothing to the others.
+    opportunity = Opportunity.objects.create(
+        snapshot_date=date(2027, 1, 10),
+        external_id="OPP-1",
+        org_unit=org.team_a1,
+        seller=seller,
+        amount=Decimal("50000"),
+        probability=Decimal("40"),
+        category=Opportunity.Category.COMMIT,
+        close_date=date(2027, 2, 20),
+    )
     # A pull source whose warehouse file is missing: a run (sales ops only) records a failed batch.
     pull = PullSource.objects.create(
         name="Warehouse",
@@ -196,6 +216,7 @@ def world(org, people, catalogues):
         "imports": batch,
         "batch_id": batch,
         "churn-policies": churn,
+        "opportunities": opportunity,
         "pull-sources": pull,
         "source_id": pull,
         "quota-publications": publication,
@@ -259,6 +280,19 @@ def api_body(admin: APIClient, method: str, path: str, world: dict, takes_file: 
             "name": "Derived",
             "actuals": ["100"] * 12,
         },
+        "/api/opportunities/load/": {
+            "rows": [
+                {
+                    "snapshot_date": "2027-01-24",
+                    "external_id": "OPP-2",
+                    "unit": unit.code,
+                    "amount": "1000",
+                    "probability": "50",
+                    "category": "commit",
+                    "close_date": "2027-02-20",
+                }
+            ]
+        },
         "/api/budget-moves/{id}/reject/": {"comment": "Not now"},
         "/api/budget-moves/{id}/reverse/": {"reason": "Booked twice"},
     }
@@ -291,7 +325,7 @@ def api_query(method: str, path: str, world: dict) -> str:
     """The required query parameters: the version a delete was read at, the read-outs' subject."""
     if method == "DELETE" and path != "/api/auth/token/":  # revoking one's token names no version
         return f"?version={world[path.split('/')[2]].version}"
-    if path in ("/api/capability-gaps/", "/api/kpi-attainment/"):
+    if path in ("/api/capability-gaps/", "/api/kpi-attainment/", "/api/pipeline-coverage/"):
         return f"?plan={world['plans'].pk}"
     if path == "/api/kpi-readiness/":
         return f"?fiscal_year={world['plans'].fiscal_year}"
@@ -483,7 +517,8 @@ OPEN_PAGES = (
     "/accounts/reset/MQ/set-password/",
     "/accounts/reset/done/",
 )
-LOADS = ("/api/imports/", "/api/actuals/bulk/")  # a sibling loads their own unit's; a refused load is kept
+# a sibling loads their own unit's; a refused load is kept
+LOADS = ("/api/imports/", "/api/actuals/bulk/", "/api/opportunities/load/")
 DOWNLOADS = ("one-pager", "/pack.")  # a download is recorded in the history, whoever reads the plan
 DECISIONS = ("/approve/", "/reject/", "/send-back/", "/reopen/", *DOWNLOADS)
 # The seller seat reads the contests of their own unit (team A1's, here): its board is theirs too.
