@@ -1,12 +1,13 @@
 """A pull source in the demo: the sales warehouse (a SQLite file built in var/ from demo/warehouse.sql) holds
 the opportunities North America's sellers created over the last four weeks; a SQL pull source sums them
-into "Pipeline created" per seller per day, daily at 06:00, and has run once, so its history shows one
-loaded batch."""
+into "Pipeline created" per seller per day, daily at 06:00, and ops has run it once on demand, so its
+history shows one loaded batch."""
 
 import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
@@ -65,5 +66,10 @@ def seed(units: dict[str, OrgUnit], users: dict) -> PullSource:
             "enabled": True,
         },
     )
-    pulls.pull_run(source.pk)  # once on demand, inline: the task's body, as the worker would run it
+    conf = current_app.conf  # once on demand, by ops, in-process as with CELERY_TASK_ALWAYS_EAGER
+    eager, conf.task_always_eager = conf.task_always_eager, True
+    try:
+        pulls.pull_start(actor=users["ops"], source=source)
+    finally:
+        conf.task_always_eager = eager
     return source

@@ -130,7 +130,7 @@ def test_the_warehouse_pull_source_has_run_once_and_loaded_pipeline_created(demo
     assert (source.kind, source.schedule, source.created_by.username) == ("sql", "0 6 * * *", "ops")
     batch = source.batches.get()
     assert batch.status == ImportBatch.Status.DONE and batch.loaded_rows == batch.total_rows > 0
-    assert source.last_success_at == batch.started_at
+    assert source.last_success_at == batch.started_at and batch.uploaded_by == source.created_by
     assert Actual.objects.filter(batch=batch, kpi__code="pipeline-created", seller__isnull=False).exists()
 
 
