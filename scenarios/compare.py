@@ -10,7 +10,7 @@ scenario's quota when they carry none of their own)."""
 
 import datetime as dt
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -80,12 +80,6 @@ def budget_flag(result: Outcomes) -> str:
     if not below:
         return ""
     return f"Budget line{'s' if len(below) > 1 else ''} below zero: {', '.join(below)}"
-
-
-def with_budget_flag(figures: list, result: Outcomes) -> list:
-    """The figures with the Budget figure flagged when a line of `result` goes below zero."""
-    flag = budget_flag(result)
-    return [replace(f, flag=flag) if f.label == "Budget" and flag else f for f in figures]
 
 
 def broken_rules(scenarios: list, lines: list) -> list[tuple[str, list[str]]]:

@@ -9,5 +9,6 @@ from scenarios.models import Scenario
 def scenario_list(*, user, plan: Plan | None = None) -> QuerySet[Scenario]:
     """The scenarios of the plans `user` may read (the rest are not found), of one plan if given."""
     scenarios = Scenario.objects.filter(plan__in=Plan.objects.visible_to(user))
-    scenarios = scenarios.select_related("plan__org_unit", "created_by", "promoted_by").order_by("plan", "name")
+    scenarios = scenarios.select_related("plan__org_unit", "created_by", "promoted_by")
+    scenarios = scenarios.order_by("plan", "name")
     return scenarios.filter(plan=plan) if plan is not None else scenarios

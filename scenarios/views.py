@@ -74,7 +74,7 @@ def figures(mine: Outcomes, plan: Outcomes) -> list[Figure]:
         Figure("Seller-months", "months", plan.seller_months, mine.seller_months),
         Figure("Ramped capacity", "money", plan.capacity, mine.capacity),
         Figure("Coverage", "ratio", plan.coverage, mine.coverage, coverage_flag(mine.coverage)),
-        Figure("Budget", "money", plan.budget_total, mine.budget_total),
+        Figure("Budget", "money", plan.budget_total, mine.budget_total, compare_rules.budget_flag(mine)),
     ]  # fmt: skip
 
 
@@ -319,10 +319,9 @@ def _compare_table(plan: Plan, chosen: list[Scenario]) -> tuple[list, list[compa
     shared = basis(plan)
     base = compute(shared, {})
     results = [compute(shared, s.assumptions) for s in chosen]
-    columns = [compare_rules.with_budget_flag(figures(mine, base), mine) for mine in results]
+    columns = [figures(mine, base) for mine in results]
     lines = [
-        (plan_figure, [column[i] for column in columns])
-        for i, plan_figure in enumerate(compare_rules.with_budget_flag(figures(base, base), base))
+        (plan_figure, [column[i] for column in columns]) for i, plan_figure in enumerate(figures(base, base))
     ]
     walks = [
         compare_rules.capacity_walk(shared, s.assumptions, plan=base, scenario=mine)
