@@ -23,7 +23,20 @@ TEAMS = {"na-ent-east": Decimal("3.6"), "na-ent-west": Decimal("1.9"), "na-mid-m
 WON_SHARE = Decimal("0.3")  # of the quarter's target, already won four weeks ago
 STAGES = {"pipeline": "Discover", "best_case": "Propose", "commit": "Negotiate", "closed_won": "Closed"}
 CATEGORY_PROBABILITY = {"pipeline": 20, "best_case": 50, "commit": 80}
-DEALS = ["platform", "renewal", "expansion", "pilot", "data add-on", "seats", "migration"]
+DEALS = [
+    "platform",
+    "renewal",
+    "expansion",
+    "pilot",
+    "add-on",
+    "seats",
+    "migration",
+    "analytics",
+    "support",
+    "security",
+    "training",
+    "upgrade",
+]
 NAMES = ["Contoso", "Fabrikam", "Litware", "Northwind Traders", "Tailspin", "Wingtip", "Adatum", "Proseware"]
 
 
@@ -128,7 +141,10 @@ def _moves(deals: list[dict], unit, sellers, window, later, inside) -> list[dict
 
 
 def _deal(unit, seller, external_id: str, amount: Decimal, category: str, close: dt.date) -> dict:
-    number = sum(map(ord, external_id))
+    suffix = external_id.rsplit("-", 1)[-1]  # 000…, W0…, NEXT, NEW: a different name for each deal of a team
+    number = {"NEXT": 96, "NEW": 97}.get(suffix) or (
+        90 + int(suffix[1:]) if suffix[0] == "W" else int(suffix)
+    )
     return {
         "external_id": external_id.upper(),
         "name": f"{NAMES[number % len(NAMES)]} {DEALS[number // len(NAMES) % len(DEALS)]}",

@@ -157,7 +157,7 @@ class Move:
         return self.after.amount - (self.before.amount if self.before else ZERO)
 
 
-KINDS = ("created", "won", "lost", "slipped", "pulled_in", "amount_changed")
+KINDS = ("created", "won", "lost", "slipped", "pulled_in", "amount_changed", "slipped_in", "pulled_out")
 KIND_LABELS = {
     "created": "Created",
     "won": "Won",
@@ -165,6 +165,10 @@ KIND_LABELS = {
     "slipped": "Slipped out of the quarter",
     "pulled_in": "Pulled into the quarter",
     "amount_changed": "Amount changed",
+    # the same moves seen from the other side: a later quarter gains what slipped, an earlier one loses
+    # what was pulled forward
+    "slipped_in": "Slipped in from an earlier quarter",
+    "pulled_out": "Pulled forward out of the quarter",
 }
 
 
@@ -227,10 +231,11 @@ def _moved(old: Deal, new: Deal, inside: bool, was_inside: bool) -> str | None:
             return kind
     if new.category not in OPEN:
         return None
-    if was_inside and not inside and new.close_date > old.close_date:
-        return "slipped"
-    if inside and not was_inside and new.close_date < old.close_date:
-        return "pulled_in"
+    later = new.close_date > old.close_date
+    if was_inside and not inside:
+        return "slipped" if later else "pulled_out"
+    if inside and not was_inside:
+        return "slipped_in" if later else "pulled_in"
     return None
 
 

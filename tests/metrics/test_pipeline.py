@@ -106,6 +106,8 @@ def test_movement_between_the_snapshots_worked_by_hand():
         "slipped": ["A"],
         "pulled_in": ["B"],
         "amount_changed": ["E"],
+        "slipped_in": [],
+        "pulled_out": [],
     }
     totals = {kind: moved.total(kind) for kind in pipeline.KINDS}
     # created F 20,000; won C 50,000; lost D 40,000; slipped A 100,000; pulled in B 60,000; E 30,000 → 45,000
@@ -116,10 +118,20 @@ def test_movement_between_the_snapshots_worked_by_hand():
         "slipped": D("100000"),
         "pulled_in": D("60000"),
         "amount_changed": D("15000"),
+        "slipped_in": D("0"),
+        "pulled_out": D("0"),
     }
     # the coverage moved accordingly: open 220,000 − A 100,000 − C 50,000 − D 40,000 + B 60,000 + E 15,000
     # + F 20,000 = 125,000
     assert D("220000") - 100000 - 50000 - 40000 + 60000 + 15000 + 20000 == cover(LATER).open
+
+
+def test_the_next_quarter_sees_the_slipped_deal_arrive_and_the_pulled_in_one_leave():
+    # the quarter after: 1 Feb – 30 Apr 2027. A moved 15 Dec → 20 Feb (in, later); B 10 Mar → 10 Jan (out,
+    # earlier); nothing else closes in it.
+    moved = pipeline.movement_of(EARLIER, LATER, start=dt.date(2027, 2, 1), end=dt.date(2027, 4, 30))
+    ids = {kind: [m.after.external_id for m in moves] for kind, moves in moved.moves.items() if moves}
+    assert ids == {"slipped_in": ["A"], "pulled_out": ["B"]}
 
 
 def test_a_deal_outside_the_quarter_in_both_snapshots_does_not_move():
