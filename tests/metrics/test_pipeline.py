@@ -230,3 +230,25 @@ def test_sales_ops_set_the_healthy_coverage_threshold_on_the_settings_api(org, p
         "/api/planning-settings/", answer.json() | {"healthy_pipeline_coverage": "0"}, format="json"
     )
     assert refused.status_code == 400 and "healthy_pipeline_coverage" in str(refused.json())
+
+
+def test_a_plans_pipeline_costs_the_same_queries_for_2_or_20_sellers_and_their_deals(org, people, planned):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan, _ = planned
+    q1 = engine.quarter(2028, 1)
+    PlanningSettings.load()
+
+    def grow(start: int, count: int) -> int:
+        for n in range(start, start + count):
+            seller = SellerFactory(org_unit=org.team_a1)
+            TargetAllocation.objects.create(plan=plan, seller=seller, months=["1000"] * 12)
+            for day in (q1.start - dt.timedelta(days=20), q1.start - dt.timedelta(days=10)):
+                store(day, [(f"D{n}", "commit", "5000", "50", q1.start)], org.team_a1, seller)
+        with CaptureQueriesContext(connection) as ctx:
+            found = pipeline.plan_pipeline(plan, 1, on=q1.start)
+        assert len(found.rows) == 1 + 1 + start + count  # the unit, Ann, the sellers so far
+        return len(ctx.captured_queries)
+
+    assert grow(0, 2) == grow(2, 18)
