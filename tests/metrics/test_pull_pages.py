@@ -1,11 +1,13 @@
 """Pull source pages: sales ops keep them (form, Run now, delete), everyone signed in reads them, the
 credential never comes back, and the ops home and Day-1 readiness say which ones deliver."""
 
+import datetime as dt
 import sqlite3
 
 import pytest
 from celery import current_app
 from django.urls import reverse
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from metrics import pulls
@@ -216,3 +218,17 @@ def test_the_list_says_what_to_do_when_there_is_no_source(client, people):
 )
 def test_a_schedule_reads_in_words_where_easy(cron, words):
     assert schedule_words(cron) == words
+
+
+def test_a_scheduled_source_with_no_success_for_days_is_overdue_by_text(client, people, warehouse):
+    source = _source(people, warehouse, name="Quiet warehouse")  # daily at 06:00
+    PullSource.objects.filter(pk=source.pk).update(created_at=timezone.now() - dt.timedelta(days=5))
+    client.force_login(people.ops)
+    listing = client.get(reverse("kpi-pulls")).content.decode()
+    assert "Never run" in listing and "Overdue" in listing and "more than twice its schedule" in listing
+    detail = client.get(reverse("kpi-pull", args=[source.pk])).content.decode()
+    assert "Overdue</span> No pull has succeeded" in detail
+    panel = client.get(reverse("planning:home")).content.decode().split(">Pull sources</h2>")[1]
+    assert "1 needs attention" in panel and "Overdue" in panel.split("</section>")[0]
+    readiness = client.get(reverse("kpi-readiness-page")).content.decode()
+    assert "Late — overdue" in readiness
