@@ -150,7 +150,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                     status = 503
                 else:
                     return redirect("kpi-import", batch_id=batch.pk)
-    batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
+    batches = ImportBatch.objects.select_related("uploaded_by", "pull_source").defer("content")
     if not permissions.is_company_ops(request.user):
         batches = batches.filter(uploaded_by=request.user)
     page = Paginator(batches, settings.AOP_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -185,7 +185,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
-    batches = ImportBatch.objects.select_related("uploaded_by").defer("content")
+    batches = ImportBatch.objects.select_related("uploaded_by", "pull_source").defer("content")
     if not permissions.is_company_ops(request.user):
         batches = batches.filter(uploaded_by=request.user)
     return get_object_or_404(batches, pk=batch_id)

@@ -232,3 +232,14 @@ def test_a_scheduled_source_with_no_success_for_days_is_overdue_by_text(client, 
     assert "1 needs attention" in panel and "Overdue" in panel.split("</section>")[0]
     readiness = client.get(reverse("kpi-readiness-page")).content.decode()
     assert "Late — overdue" in readiness
+
+
+def test_a_scheduled_pull_says_so_where_an_upload_names_its_uploader(client, people, warehouse):
+    source = _source(people, warehouse)
+    batch = pulls.pull_run(source.pk)  # as beat runs it: no one clicked
+    assert batch.status == ImportBatch.Status.DONE and batch.uploaded_by is None
+    client.force_login(people.ops)
+    listing = client.get(reverse("kpi-imports")).content.decode()
+    assert "Pull: <a href=" in listing and "Dialer warehouse" in listing
+    page = client.get(reverse("kpi-import", args=[batch.pk])).content.decode()
+    assert "Pulled by" in page and "on its schedule" in page
