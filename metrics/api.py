@@ -2,7 +2,13 @@
 file imports), readiness, attainment and churn policy."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -594,12 +600,13 @@ class OpportunityBulkSerializer(serializers.Serializer):
     date_format = date_format_field()
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("snapshot_date", str, description="One snapshot, YYYY-MM-DD."),
-        OpenApiParameter("unit", str, description="A unit's code: its deals and those of the units below."),
-        OpenApiParameter("seller", str, description="A seller's e-mail."),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("unit", str, description="A unit's code: its deals and its subtree's."),
+            OpenApiParameter("seller", str, description="A seller's e-mail."),
+        ]
+    )
 )
 class OpportunityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Pipeline snapshots' opportunities, of the units the user sees. Load a snapshot through the importer

@@ -161,7 +161,8 @@ def check_row(number: int, cells: dict, look: importer.Lookups, errors: list) ->
     """The clean deal, or None after appending (row, column, reason) for each problem."""
     found: list[dict] = []
 
-    def bad(column: str, reason: str) -> None:
+    def bad(column: str, reason: str) -> None:  # the look-ups word their refusals for actuals
+        reason = reason.replace("load actuals for", "load the pipeline of")
         found.append({"row": number, "column": column, "reason": reason})
 
     text = {c: importer._text(cells.get(c)) for c in ("external_id", "name", "unit", "seller", "stage")}  # noqa: SLF001

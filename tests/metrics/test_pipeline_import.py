@@ -121,7 +121,7 @@ def test_a_unit_outside_the_loaders_units_is_refused(org, people):
     rows = [("2026-11-04", "OPP-9", "", "team-b1", "", "10", "", "10", "commit", "2026-12-01")]
     batch = submit(people.leader, rows)
     assert batch.status == "failed"
-    assert batch.errors[0]["column"] == "unit" and "may not load" in batch.errors[0]["reason"]
+    assert batch.errors[0]["column"] == "unit" and "may not load the pipeline of" in batch.errors[0]["reason"]
 
 
 def test_a_header_without_the_pipeline_columns_is_refused_whole(org, people):
