@@ -36,6 +36,7 @@ DEALS = [
     "security",
     "training",
     "upgrade",
+    "rollout",
 ]
 NAMES = ["Contoso", "Fabrikam", "Litware", "Northwind Traders", "Tailspin", "Wingtip", "Adatum", "Proseware"]
 
@@ -142,9 +143,10 @@ def _moves(deals: list[dict], unit, sellers, window, later, inside) -> list[dict
 
 def _deal(unit, seller, external_id: str, amount: Decimal, category: str, close: dt.date) -> dict:
     suffix = external_id.rsplit("-", 1)[-1]  # 000…, W0…, NEXT, NEW: a different name for each deal of a team
-    number = {"NEXT": 96, "NEW": 97}.get(suffix) or (
-        90 + int(suffix[1:]) if suffix[0] == "W" else int(suffix)
-    )
+    team = list(TEAMS).index(unit.code) if unit.code in TEAMS else 0  # each team's moved deals named apart
+    number = {"NEXT": 96 + team, "NEW": 100 + team}.get(suffix) or (
+        80 + int(suffix[1:]) if suffix[0] == "W" else int(suffix)
+    )  # below 104, the names there are: one name per deal of a team
     return {
         "external_id": external_id.upper(),
         "name": f"{NAMES[number % len(NAMES)]} {DEALS[number // len(NAMES) % len(DEALS)]}",
