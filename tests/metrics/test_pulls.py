@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from aop.celery import app
 from core.models import AuditEntry
 from metrics import credentials, pulls
-from metrics.models import Actual, ImportBatch, PullSource
+from metrics.models import Actual, ImportBatch, Opportunity, PullSource
 from metrics.pulls import freshness, pull_delete, pull_run, pull_save, pull_start
 from orgs.models import Membership
 from tests.factories import SellerFactory
@@ -117,6 +117,37 @@ def test_a_scheduled_pull_loads_the_warehouse_rows_as_beat_runs_it(people, ann, 
     source.refresh_from_db()
     assert source.last_success_at == batch.started_at
     secret_is_nowhere(warehouse.password or "no password on this pass")
+
+
+def test_a_pull_source_loads_a_pipeline_snapshot_through_the_same_importer(people, ann, warehouse):
+    warehouse.run(
+        "CREATE TABLE deals (snapshot_date date, external_id varchar(20), name varchar(80), "
+        "unit varchar(40), seller varchar(200), amount numeric(18, 2), stage varchar(40), "
+        "probability numeric(5, 2), category varchar(20), close_date date)"
+    )
+    for row in (
+        ("2027-01-04", "OPP-1", "Acme renewal", "team-a1", "ann@example.test", 120000, "Proposal", 60,
+         "commit", "2027-02-15"),
+        ("2027-01-04", "OPP-2", "Globex", "team-a1", None, D("45000.50"), "Discovery", 20, "Pipeline",
+         "2027-03-01"),
+    ):  # fmt: skip
+        warehouse.run("INSERT INTO deals VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", row)
+    source = sql_source(people, warehouse, loads="pipeline", query="SELECT * FROM deals ORDER BY external_id")
+    batch = pull_run(source.pk)
+    assert (batch.status, batch.loads, batch.total_rows, batch.loaded_rows) == ("done", "pipeline", 2, 2)
+    deals = {o.external_id: o for o in Opportunity.objects.select_related("seller")}
+    assert (deals["OPP-1"].amount, deals["OPP-1"].category, deals["OPP-1"].seller) == (
+        D("120000.00"),
+        "commit",
+        ann,
+    )
+    assert (deals["OPP-2"].amount, deals["OPP-2"].category, deals["OPP-2"].batch_id) == (
+        D("45000.50"),
+        "pipeline",
+        batch.pk,
+    )
+    assert not Actual.objects.exists()
+    assert pull_run(source.pk).loaded_rows == 0  # the same snapshot again changes nothing
 
 
 def test_a_second_run_of_the_same_rows_loads_nothing_new(people, ann, warehouse):
