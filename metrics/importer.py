@@ -412,7 +412,7 @@ class Handler:
     read: Callable[[str, bytes], Iterator[tuple[int, dict]]]
     validate: Callable[..., tuple[list, list[dict], int]]
     load: Callable[..., int]
-    noun: str  # what loaded_rows counts, in the batch's message
+    counted: str  # what loaded_rows counts, in the batch's message
 
 
 def handler(loads: str) -> Handler:
@@ -420,8 +420,13 @@ def handler(loads: str) -> Handler:
     if loads == PullSource.Loads.PIPELINE:
         from metrics import pipeline_import
 
-        return Handler(pipeline_import.read, pipeline_import.validate, pipeline_import.load, "deals")
-    return Handler(read, validate, load, "values")
+        return Handler(
+            pipeline_import.read,
+            pipeline_import.validate,
+            pipeline_import.load,
+            "new, changed or removed deals",
+        )
+    return Handler(read, validate, load, "new or changed values")
 
 
 def submit(
@@ -532,7 +537,7 @@ def _run(batch: ImportBatch, actor: Actor) -> ImportBatch:
         return _finish(
             batch,
             ImportBatch.Status.DONE,
-            message=f"{count} rows read; {batch.loaded_rows} new or changed {rows.noun}.",
+            message=f"{count} rows read; {batch.loaded_rows} {rows.counted}.",
         )
 
 
@@ -594,7 +599,7 @@ def _load_api(batch: ImportBatch, actor: Actor, rows: list[dict]) -> ImportBatch
         return _finish(
             batch,
             ImportBatch.Status.DONE,
-            message=f"{count} rows; {batch.loaded_rows} new or changed {kind.noun}.",
+            message=f"{count} rows; {batch.loaded_rows} {kind.counted}.",
         )
 
 

@@ -2,7 +2,8 @@
 loads "pipeline"): the same refusals of a file as a whole, the same reading of numbers and dates
 (core.tabular, in the upload's declared formats), the same look-ups of units and sellers
 (metrics.references via importer.Lookups), every bad row reported with its row and column, all or
-nothing, and an idempotent upsert on the natural key (snapshot date, external id).
+nothing, and an idempotent upsert on the natural key (snapshot date, external id); a file replaces the
+snapshot of the units it names on its dates (load).
 
 Columns: snapshot_date, external_id, name, unit, seller, amount, stage, probability, category,
 close_date. A deal names a unit or a seller (or both, the seller then of that unit); `category` is a
@@ -248,8 +249,12 @@ CHECKS: dict[str, Callable[[object], object]] = {
 
 
 def load(deals: list[Deal], *, batch: ImportBatch | None, **_ignored: object) -> int:
-    """Upsert the deals on (snapshot date, external id) in one transaction; returns how many were inserted
-    or changed (a deal loaded again as it is counts nothing and keeps its batch)."""
+    """Upsert the deals on (snapshot date, external id) in one transaction; returns how many were inserted,
+    changed or removed (a deal loaded again as it is counts nothing and keeps its batch).
+
+    A file is the whole snapshot of the units it names on its dates: a deal of the same date and unit that
+    it no longer lists is removed, so a corrected re-upload leaves no stale deal counted as pipeline. Other
+    units' deals of that date (loaded by their own file) stay."""
     if not deals:
         return 0
     dates = {d.snapshot_date for d in deals}
@@ -269,9 +274,16 @@ def load(deals: list[Deal], *, batch: ImportBatch | None, **_ignored: object) ->
                     setattr(row, f, v)
                 row.batch = batch
                 changed.append(row)
+        covered, listed = {(d.snapshot_date, d.org_unit_id) for d in deals}, {d.key for d in deals}
+        gone = [
+            row.pk
+            for key, row in existing.items()
+            if (row.snapshot_date, row.org_unit_id) in covered and key not in listed
+        ]
+        Opportunity.objects.filter(pk__in=gone).delete()
         Opportunity.objects.bulk_create(new, batch_size=1000)
         Opportunity.objects.bulk_update(changed, [*FIELDS, "batch"], batch_size=1000)
-    return len(new) + len(changed)
+    return len(new) + len(changed) + len(gone)
 
 
 # --- The template file --------------------------------------------------------------------------------------

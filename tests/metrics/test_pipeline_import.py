@@ -73,7 +73,7 @@ def test_a_snapshot_loads_by_unit_or_seller_with_categories_by_label_or_value(or
     seller = SellerFactory(org_unit=org.team_a1, email="ann@example.test")
     batch = submit(people.leader, deals(seller.email))
     assert (batch.status, batch.loads, batch.loaded_rows) == ("done", "pipeline", 3), batch.errors
-    assert batch.message == "3 rows read; 3 new or changed deals."
+    assert batch.message == "3 rows read; 3 new, changed or removed deals."
     rows = {o.external_id: o for o in Opportunity.objects.all()}
     assert rows["OPP-1"].category == "commit" and rows["OPP-1"].seller is None
     assert (rows["OPP-2"].seller, rows["OPP-2"].org_unit, rows["OPP-2"].amount) == (
@@ -95,6 +95,27 @@ def test_loading_the_same_file_again_changes_nothing_and_a_changed_deal_counts_o
     changed[0] = (*changed[0][:5], "125000", *changed[0][6:])
     third = submit(people.leader, changed)
     assert (third.loaded_rows, Opportunity.objects.get(external_id="OPP-1").amount) == (1, D("125000"))
+
+
+def test_a_file_replaces_the_snapshot_of_its_units_so_a_dropped_deal_is_gone(org, people):
+    seller = SellerFactory(org_unit=org.team_a1, email="ann@example.test")
+    other = (
+        "2026-11-04",
+        "OPP-9",
+        "Team A2's",
+        "team-a2",
+        "",
+        "70000",
+        "Discover",
+        "30",
+        "pipeline",
+        "2026-12-01",
+    )
+    submit(people.ops, [*deals(seller.email), other])
+    corrected = submit(people.leader, deals(seller.email)[:2])  # OPP-3 was a mistake in team A1's file
+    assert (corrected.status, corrected.loaded_rows) == ("done", 1)
+    assert corrected.message == "2 rows read; 1 new, changed or removed deals."
+    assert set(Opportunity.objects.values_list("external_id", flat=True)) == {"OPP-1", "OPP-2", "OPP-9"}
 
 
 def test_every_bad_row_is_reported_with_its_column_and_nothing_loads(org, people):
