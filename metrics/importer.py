@@ -619,6 +619,7 @@ def retry(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
             total_rows=old.total_rows,
             content=old.content,
             loads=old.loads,
+            pull_source=old.pull_source,  # a pull's retry is still that pull's, in its history
         )
         ImportBatch.objects.filter(pk=old.pk).update(content=None)
         audit_record(

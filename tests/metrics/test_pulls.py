@@ -18,8 +18,8 @@ from openpyxl import Workbook
 
 from aop.celery import app
 from core.models import AuditEntry
-from metrics import credentials, pulls
-from metrics.models import Actual, ImportBatch, Opportunity, PullSource
+from metrics import credentials, importer, pulls
+from metrics.models import KPI, Actual, ImportBatch, Opportunity, PullSource
 from metrics.pulls import freshness, pull_delete, pull_run, pull_save, pull_start
 from orgs.models import Membership
 from tests.factories import SellerFactory
@@ -229,6 +229,16 @@ def test_one_bad_row_fails_the_whole_pull_naming_its_row_and_column(people, ann,
     assert batch.errors[0]["row"] == 4 and batch.errors[0]["column"] == "kpi"  # the header is row 1
     assert "'bookingz'" in batch.errors[0]["reason"]
     assert not Actual.objects.exists()
+
+
+def test_a_failed_pull_retried_once_its_kpi_exists_stays_that_pulls(people, ann, warehouse):
+    fill(warehouse, [*ROWS[:2], ("bookingz", "team-a1", None, "2027-01-06", 3)])
+    source = sql_source(people, warehouse)
+    failed = pull_run(source.pk)
+    KPI.objects.create(code="bookingz", name="Bookings (as the CRM spells it)")
+    retried = importer.retry(actor=people.ops, batch=failed)
+    assert (retried.status, retried.loaded_rows, retried.pull_source) == ("done", 3, source)
+    assert set(Actual.objects.values_list("source", flat=True)) == {"pull"}
 
 
 def test_a_query_past_its_timeout_is_stopped(people, warehouse):
