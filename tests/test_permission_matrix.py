@@ -506,7 +506,8 @@ def test_every_operation_and_page_answers_each_role_as_written_down(matrix):
     assert not problems, "\n".join(problems)
 
 
-CATALOGUE = ("/api/capabilities/", "/api/kpis/", "/api/pull-sources/", "/capabilities/", "/kpis/")  # company-wide
+# company-wide, read by all
+CATALOGUE = ("/api/capabilities/", "/api/kpis/", "/api/pull-sources/", "/capabilities/", "/kpis/")
 OPEN_PAGES = (
     "/accounts/login/",
     "/accounts/logout/",
