@@ -109,6 +109,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'aop.sqlite3'}")}
+# A read replica of the same database, for report reads only (core.replica says which); never migrated.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "") | {"TEST": {"MIRROR": "default"}}
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must use the same database engine as DATABASE_URL.")
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -233,6 +239,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Queues, so that imports and report building scale on their own workers (README, "Past one machine"):
+# the workers of Procfile.dev and docker-compose.yml consume all three; every other task goes to `celery`.
+CELERY_TASK_ROUTES = {
+    "metrics.tasks.run_import": {"queue": "imports"},
+    "metrics.tasks.run_pull": {"queue": "imports"},
+    "metrics.tasks.rollup_quarter": {"queue": "reports"},
+    "onepager.tasks.build_pack": {"queue": "reports"},
+    "onepager.tasks.prerender": {"queue": "reports"},
+}
 
 # --- Pull sources (metrics.credentials): Fernet keys, comma-separated, that encrypt the credentials of
 # pull sources at rest. The first encrypts, every one decrypts: to change the key, put a new one first,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import replica
 from metrics import engine
 from metrics.models import KPI, ChurnPolicy, QuarterlyRollup
 from orgs.models import OrgUnit, Seller
@@ -71,8 +72,10 @@ def _q(value: Decimal | None) -> Decimal | None:
 
 @transaction.atomic
 def save(plan: Plan, quarter: int, *, today: dt.date | None = None) -> int:
-    """Compute the quarter and replace its stored rows; returns how many rows it has now."""
-    rows = compute(plan, quarter, today=today)
+    """Compute the quarter and replace its stored rows; returns how many rows it has now. The computing
+    reads go to the read replica when there is one (core.replica), unless this transaction has written."""
+    with replica.reporting():
+        rows = compute(plan, quarter, today=today)
     QuarterlyRollup.objects.filter(plan=plan, quarter=quarter).delete()
     if connection.vendor == "postgresql":
         _copy(rows)  # COPY: a third of bulk_create's time for the ~10^4-10^5 rows of a large company

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import queue
+from core import queue, replica
 from onepager import pack, pack_pdf, pack_pptx
 from onepager.models import PackBuild, RenderedPack
 from planning.models import Plan
@@ -56,13 +56,15 @@ def render(plan: Plan, quarter: int, kind: str, size: str = "a4") -> RenderedPac
 
 def render_all(plan: Plan, quarter: int, kinds: list[str], size: str = "a4") -> dict[str, RenderedPack]:
     """The current packs of `kinds`, building what the cache lacks from one read of the pack's content."""
-    key = pack.fingerprint(plan, quarter)
+    with replica.reporting():
+        key = pack.fingerprint(plan, quarter)
     done = {kind: found for kind in kinds if (found := _stored(plan, quarter, kind, size, key))}
     content = None
     for kind in [k for k in kinds if k not in done]:
         started = time.perf_counter()
-        content = content or pack.build(plan, quarter)
-        body, pages = pack_pdf.pdf(content, size) if kind == "pdf" else pack_pptx.deck(content)
+        with replica.reporting():  # the pack's content; the cache's rows stay on the primary
+            content = content or pack.build(plan, quarter)
+            body, pages = pack_pdf.pdf(content, size) if kind == "pdf" else pack_pptx.deck(content)
         done[kind] = _keep(plan, quarter, kind, size, key, body, pages, time.perf_counter() - started)
     return done
 

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from core import formatting
+from core import formatting, replica
 from onepager import fit
 from onepager.content import OnePage, build, fingerprint
 from onepager.models import RenderedPage
@@ -262,13 +262,16 @@ def cached(plan: Plan, size: str = "a4") -> RenderedPage | None:
 
 def render(plan: Plan, size: str = "a4") -> RenderedPage:
     """The current PDF of the plan: from the cache when it is still current, else rendered now and kept
-    (older renders of that plan and size are dropped)."""
-    key = fingerprint(plan)
+    (older renders of that plan and size are dropped). The fingerprint and the page read the same data,
+    on the read replica when there is one (core.replica); the cache's rows stay on the primary."""
+    with replica.reporting():
+        key = fingerprint(plan)
     page = RenderedPage.objects.filter(plan=plan, size=size, fingerprint=key).first()
     if page is not None:
         return page
     started = time.perf_counter()
-    body = pdf_bytes(plan, size)
+    with replica.reporting():
+        body = pdf_bytes(plan, size)
     try:
         with transaction.atomic():
             page = RenderedPage.objects.create(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from budgets.models import BudgetLine
-from core import editing, formatting
+from core import editing, formatting, replica
 from orgs import permissions
 from orgs.models import OrgUnit
 from planning import selectors as plan_selectors
@@ -361,7 +361,8 @@ def compare_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     chosen = _compared(request, plan)
     if chosen is None:
         return redirect(_tab_url(plan))
-    lines, walks = _compare_table(plan, chosen)
+    with replica.reporting():
+        lines, walks = _compare_table(plan, chosen)
     today = timezone.localdate()
     data = compare_rules.to_xlsx(plan, chosen, lines, walks, today)
     response = HttpResponse(data, content_type=XLSX_TYPE)

@@ -118,6 +118,7 @@ def test_a_real_worker_runs_the_session_cleanup_when_the_scheduler_finds_it_due(
     entry.last_run_at = now - dt.timedelta(days=2)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "aop", "worker", "--pool=solo", "--concurrency=1",
+         "--queues=celery,imports,reports",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
         env=os.environ | {"DATABASE_URL": _test_database_url()},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core import tabular
+from core import replica, tabular
 from orgs.models import FiscalCalendar
 from planning import bottom_up, capacity, cascade, grid, gridfile, services, traceability
 from planning.api.targets import TargetAllocationSerializer
@@ -208,7 +208,8 @@ class PlanStep1Actions:
         file_type = request.query_params.get("file_type", "xlsx")
         if file_type not in ("xlsx", "csv"):
             raise serializers.ValidationError({"file_type": "Use xlsx or csv."})
-        data = gridfile.table(plan, grid.allocation_rows(plan), FiscalCalendar.load().rules)
+        with replica.reporting():
+            data = gridfile.table(plan, grid.allocation_rows(plan), FiscalCalendar.load().rules)
         body = (
             gridfile.to_csv(data)
             if file_type == "csv"

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from core import editing
+from core import editing, replica
 from core.exceptions import InvalidTransitionError
 from orgs import permissions
 from orgs.models import FiscalCalendar
@@ -134,7 +134,8 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
 def grid_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     rules = FiscalCalendar.load().rules
-    data = gridfile.table(plan, target_grid.allocation_rows(plan), rules)
+    with replica.reporting():
+        data = gridfile.table(plan, target_grid.allocation_rows(plan), rules)
     stem = f"{plan.org_unit.code}-FY{plan.fiscal_year}-targets"
     if fmt == "csv":
         response = HttpResponse(gridfile.to_csv(data), content_type="text/csv; charset=utf-8")

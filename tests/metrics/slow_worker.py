@@ -36,6 +36,7 @@ def slow_loads(**kwargs) -> None:
 if __name__ == "__main__":
     pool = sys.argv[1:] or ["--pool=solo"]  # time limits need --pool=prefork
     app.worker_main(
-        ["worker", *pool, "--concurrency=1", "--without-gossip", "--without-mingle",
+        ["worker", *pool, "--concurrency=1",
+         "--queues=celery,imports,reports", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "--loglevel=WARNING"]
     )  # fmt: skip

@@ -365,6 +365,7 @@ def test_only_those_who_may_see_and_load_a_batch_retry_it(client, org, people):
 # --- On PostgreSQL and Redis: real workers, a real broker -----------------------------------------------
 
 WORKER = [sys.executable, "-m", "celery", "-A", "aop", "worker", "--pool=solo", "--concurrency=1",
+          "--queues=celery,imports,reports",
           "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"]  # fmt: skip
 
 

@@ -285,6 +285,7 @@ def test_a_real_worker_computes_the_rollup_over_redis(org, people):
     env = os.environ | {"DATABASE_URL": _test_database_url()}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "aop", "worker", "--pool=solo", "--concurrency=1",
+         "--queues=celery,imports,reports",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
