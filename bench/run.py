@@ -5,6 +5,8 @@ Generates a company (sellers × KPIs × daily actuals) as CSV, then prints one t
   table indexed like the actuals table;
 - quarterly rollup vs one hand-written INSERT … SELECT … GROUP BY over the same rows;
 - plan page and objectives/KPI list endpoints at 10 and 500 items: SQL queries and server time;
+- the rolled-up plan's metrics tab, quarterly review, scenarios compare (3 scenarios) and the home page of
+  each role, against that plan's Step 1 page: SQL queries and median server time;
 - the API's authenticated, permission-checked retrieve vs a bare JSON view, under gunicorn (ApacheBench);
 - the one-page PDF of the largest plan, warm: time and peak memory;
 - 8 clients × 100 concurrent edits of one plan item through the API: lost updates and refusals.
@@ -49,6 +51,7 @@ def main() -> None:
     results = [bench_import(count, files), bench_rollup(days)]
     leader, token, plans = setup_plans()
     results += bench_pages(leader, plans)
+    results += bench_plan_pages(leader, plans[500])
     results.append(bench_onepager(plans[500]))
     from bench import loadtest
 
@@ -278,6 +281,100 @@ def bench_pages(leader, plans: dict) -> list[tuple]:
         (q10, t10) = _timed(client, "/api/kpis/?active=true")
         transaction.set_rollback(True)
     rows.append(_scaling_row("KPI list endpoint (first page of 50)", q10, t10, q500, t500))
+    return rows
+
+
+# Scenarios of the rolled-up plan, for the compare view: (name, assumptions).
+SCENARIOS = [
+    (
+        "Hires and attrition",
+        {
+            "hires": [{"count": 5, "start_month": 4, "monthly_quota": 50000}],
+            "attrition": {"rate_percent": 10, "backfill_lag": 2},
+        },
+    ),
+    ("Buffer and split", {"buffer_percent": 10, "split_method": "headcount"}),
+    ("Quota change", {"quota_per_seller": 60000}),
+]
+# The other roles whose home page is timed (the sales leader is setup_plans's), each on the bench company.
+ROLES = [("bench-ops", "sales_ops"), ("bench-exec", "executive")]
+
+
+def bench_plan_pages(leader, step1_plan) -> list[tuple]:
+    """Pages of the plan the rollup filled (every seller × KPI × quarter 1): its metrics tab, its quarterly
+    review, the compare view of its scenarios, its own Step 1 page (its objective measured by every KPI) and
+    each role's home page, each timed as the Step 1 page is (`_timed`) and set against the Step 1 page of
+    the 500-objective plan (no KPIs), timed again here so that both are measured side by side."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from metrics.models import KPI
+    from orgs.models import Membership, OrgUnit, Seller
+    from planning.models import Objective, Plan
+    from scenarios import services as scenario_services
+    from scenarios.models import Scenario
+
+    team = OrgUnit.objects.get(code="bench-team")
+    plan = Plan.objects.get(org_unit=team, fiscal_year=2026)
+    objective, _ = Objective.objects.get_or_create(plan=plan, title="Bench KPIs", defaults={"weight": 1})
+    objective.kpis.set(KPI.objects.filter(code__startswith="bench-", active=True))  # what the tab shows
+    for name, assumptions in SCENARIOS:
+        if not Scenario.objects.filter(plan=plan, name=name).exists():
+            plan.refresh_from_db()
+            scenario_services.scenario_create(actor=leader, plan=plan, name=name, assumptions=assumptions)
+    scenarios = "&".join(
+        f"s={pk}" for pk in Scenario.objects.filter(plan=plan).order_by("pk").values_list("pk", flat=True)[:4]
+    )
+    users = [("sales leader", leader)]
+    for username, role in ROLES:
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        Membership.objects.get_or_create(user=user, org_unit=team.parent, role=role)
+        users.append((role.replace("_", " "), user))
+    seller_user, _ = get_user_model().objects.get_or_create(username="bench-seller")
+    if not Seller.objects.filter(user=seller_user).exists():
+        seller = Seller.objects.filter(org_unit=team, user__isnull=True).order_by("pk").first()
+        Seller.objects.filter(pk=seller.pk).update(user=seller_user)  # a seller's login: no membership
+    users.append(("seller", seller_user))
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(leader)
+    q_step1, t_step1 = _timed(client, f"/plans/{step1_plan.pk}/alignment/")
+    pages = [
+        ("Step 1 plan page of the rolled-up plan", f"/plans/{plan.pk}/alignment/"),
+        ("metrics tab", f"/plans/{plan.pk}/metrics/"),
+        ("quarterly review (QBR), Q1", f"/plans/{plan.pk}/metrics/review/?q=1"),
+        (
+            f"scenarios compare ({scenarios.count('s=')} scenarios, {team.sellers.count():,} sellers)",
+            f"/plans/{plan.pk}/scenarios/compare/?{scenarios}",
+        ),
+    ]
+    timed = [(name, *_timed(client, url)) for name, url in pages]
+    for role, user in users:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        response = client.get("/")
+        url = response.url if response.status_code == 302 else "/"  # a seller's home may be their seat
+        timed.append((f"home page as {role}" + (f" ({url})" if url != "/" else ""), *_timed(client, url)))
+    rows = [
+        (
+            f"baseline: Step 1 plan page, {step1_plan.objectives.count()} objectives: queries; ms",
+            f"{q_step1}; {t_step1 * 1000:.0f}",
+            "",
+            "1.0×",
+            "the baseline below",
+        )
+    ]
+    for name, queries, seconds in timed:
+        ratio = seconds / t_step1
+        rows.append(
+            (
+                f"{name}: queries; ms",
+                f"{queries}; {seconds * 1000:.0f}",
+                f"{t_step1 * 1000:.0f} Step 1",
+                f"{ratio:.1f}×",
+                "≤ 3× Step 1" + ("  ** ABOVE 3× **" if ratio > 3 else ""),
+            )
+        )
     return rows
 
 
