@@ -565,20 +565,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Opportunity
-        fields = [
-            "id",
-            "snapshot_date",
-            "external_id",
-            "name",
-            "unit",
-            "seller",
-            "amount",
-            "stage",
-            "probability",
-            "category",
-            "close_date",
-            "batch",
-        ]
+        fields = ["id", *pipeline_import.COLUMNS, "batch"]  # a row as the importer's columns name it
 
 
 class OpportunityRowSerializer(serializers.Serializer):
