@@ -319,6 +319,22 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+def load_rows(request: Request, bulk: type, typed_rows, loads: str) -> Response:
+    """A bulk load of JSON rows through the importer: `bulk` checks the request's shape, `typed_rows` reads
+    its numbers and dates in the declared formats; 200 with the loaded batch, 400 with the refused one."""
+    importer.ensure_may_load(request.user)
+    data = bulk(data=request.data)
+    data.is_valid(raise_exception=True)
+    rows = typed_rows(
+        data.validated_data["rows"],
+        number_format=data.validated_data["number_format"],
+        date_format=data.validated_data["date_format"],
+    )
+    batch = importer.load_api(actor=request.user, rows=rows, loads=loads)
+    code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
+    return Response(ImportBatchSerializer(batch).data, status=code)
+
+
 class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Actuals. Load them in bulk (all or nothing, idempotent) or upload a file to /api/imports/."""
 
@@ -345,17 +361,7 @@ class ActualViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
     def bulk(self, request: Request) -> Response:
         """Load rows of kpi, unit or seller, date, value; one bad row and nothing changes (400, every row)."""
-        importer.ensure_may_load(request.user)
-        data = BulkSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rows = importer.typed_rows(
-            data.validated_data["rows"],
-            number_format=data.validated_data["number_format"],
-            date_format=data.validated_data["date_format"],
-        )
-        batch = importer.load_api(actor=request.user, rows=rows)
-        code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
-        return Response(ImportBatchSerializer(batch).data, status=code)
+        return load_rows(request, BulkSerializer, importer.typed_rows, PullSource.Loads.ACTUALS)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -625,17 +631,9 @@ class OpportunityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
     def load(self, request: Request) -> Response:
         """Load one or more snapshots' rows; one bad row and nothing changes (400, every bad row)."""
-        importer.ensure_may_load(request.user)
-        data = OpportunityBulkSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rows = pipeline_import.typed_rows(
-            data.validated_data["rows"],
-            number_format=data.validated_data["number_format"],
-            date_format=data.validated_data["date_format"],
+        return load_rows(
+            request, OpportunityBulkSerializer, pipeline_import.typed_rows, PullSource.Loads.PIPELINE
         )
-        batch = importer.load_api(actor=request.user, rows=rows, loads=PullSource.Loads.PIPELINE)
-        code = status.HTTP_200_OK if batch.status == ImportBatch.Status.DONE else status.HTTP_400_BAD_REQUEST
-        return Response(ImportBatchSerializer(batch).data, status=code)
 
 
 CoverageSerializer = inline_serializer(

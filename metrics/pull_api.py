@@ -17,18 +17,7 @@ from metrics.pull_views import WRITERS, row
 from orgs import permissions
 from planning.api.content import VERSION_PARAM, version_param
 
-FIELDS = [
-    "name",
-    "kind",
-    "loads",
-    "url",
-    "query",
-    "auth_header",
-    "lookback_days",
-    "timeout_seconds",
-    "schedule",
-    "enabled",
-]
+FIELDS = list(pulls.EDITABLE)  # what pulls.pull_save takes
 
 
 class PullSourceSerializer(VersionedSerializer):

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from metrics import pulls
 from metrics.models import PullSource
 from planning.forms import VersionedModelForm
 
@@ -24,18 +25,7 @@ class PullSourceForm(VersionedModelForm):
 
     class Meta:
         model = PullSource
-        fields = [
-            "name",
-            "kind",
-            "loads",
-            "url",
-            "query",
-            "auth_header",
-            "lookback_days",
-            "timeout_seconds",
-            "schedule",
-            "enabled",
-        ]
+        fields = list(pulls.EDITABLE)  # what pulls.pull_save takes
         labels = {
             "url": "URL",
             "query": "SQL query",
