@@ -202,17 +202,17 @@ def promotion_changes(scenario: Scenario) -> list[Change]:
     return changes
 
 
-def promotion_conflicts(scenario: Scenario) -> list[Change]:
+def promotion_conflicts(scenario: Scenario, changes: list[Change] | None = None) -> list[Change]:
     """The changes the plan has moved under since the scenario was branched. The history does not say which
     field changed at which version, so once the plan's version moved on, every plan setting the scenario
     sets that now differs from the plan is a conflict; likewise growth and churn once the churn policy's
     version moved on. Budget moves are deltas on the balances of the day, checked by the ledger, never a
-    conflict."""
+    conflict. `changes`: promotion_changes(scenario), when the caller has them already."""
     plan_moved = scenario.plan.version != scenario.base_version
     policy_moved = _policy_version(scenario.plan) != scenario.base_policy_version
     return [
         c
-        for c in promotion_changes(scenario)
+        for c in (promotion_changes(scenario) if changes is None else changes)
         if c.key != "budget_moves" and (policy_moved if c.key in CHURN_KEYS else plan_moved)
     ]
 
@@ -266,7 +266,8 @@ def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[
     if scenario.version != version:
         raise StaleVersionError(current_version=scenario.version, label="This scenario")
     _check(plan, scenario.assumptions)
-    conflicts = promotion_conflicts(scenario)
+    everything = promotion_changes(scenario)
+    conflicts = promotion_conflicts(scenario, everything)
     if conflicts:
         raise ValidationError(
             [
@@ -275,7 +276,7 @@ def scenario_promote(*, actor: Actor, scenario: Scenario, version: int) -> list[
                 for c in conflicts
             ]
         )
-    changes, others = promotable(actor, scenario, promotion_changes(scenario))
+    changes, others = promotable(actor, scenario, everything)
     if not changes:
         raise ValidationError(
             f"Nothing here for you to promote: {', '.join(c.label.lower() for c in others)} "

@@ -261,7 +261,7 @@ def _detail_page(
         "assumption_lines": assumption_lines(scenario),
         "changes": changes,
         "mine_others": services.promotable(request.user, scenario, changes),
-        "conflicts": services.promotion_conflicts(scenario),
+        "conflicts": services.promotion_conflicts(scenario, changes),
         "may_promote": services.may_promote(request.user, plan),
         "people_note": services.PEOPLE_NOTE if set(scenario.assumptions) & set(services.PEOPLE_KEYS) else "",
     }
