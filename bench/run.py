@@ -136,7 +136,10 @@ CREATE INDEX ON bench_raw_copy (batch);
 
 def bench_import(count: int, files):
     """The product's import of the rows as files of at most MAX_ROWS (its limit per file), against raw
-    COPY of the same files into an ordinary (logged) table indexed like the actuals table."""
+    COPY of the same files into an ordinary (logged) table indexed like the actuals table. The row also
+    gives the largest Python heap peak (tracemalloc) of one file's import, beyond the file itself."""
+    import tracemalloc
+
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -148,18 +151,21 @@ def bench_import(count: int, files):
         is_superuser=True
     ).first() or get_user_model().objects.create_superuser("bench", "bench@bench.test", "bench-pass-1")
     ours = base = 0.0
-    n = 0
+    n = peak = 0
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
         cursor.execute(BASELINE_TABLE)
     for data in files:
         n += 1
+        tracemalloc.start()
         started = time.perf_counter()
         clean, errors, _ = importer.validate(importer.read("csv", data), admin)
         assert not errors, errors[:3]
         importer.load(clean, source="upload", batch=None)
         ours += time.perf_counter() - started
         del clean
+        peak = max(peak, tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
         started = time.perf_counter()
         with (
             connection.cursor() as cursor,
@@ -176,7 +182,7 @@ def bench_import(count: int, files):
         cursor.execute(f"VACUUM ANALYZE {Actual._meta.db_table}")
     rate, base_rate = count / ours, count / base
     return (
-        f"actuals import, rows/s ({n} file{'s' if n > 1 else ''})",
+        f"actuals import, rows/s ({n} file{'s' if n > 1 else ''}; peak {peak / 2**20:.1f} MB)",
         f"{rate:,.0f}",
         f"{base_rate:,.0f}",
         f"{rate / base_rate:.0%}",

@@ -10,6 +10,7 @@ CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loadi
 changes nothing.
 """
 
+import codecs
 import datetime as dt
 import io
 import logging
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
+import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import queue, tabular
@@ -110,7 +112,26 @@ def read(kind: str, data: bytes) -> Iterator[tuple[int, dict]]:
     """(row number, {column: value}) for every non-empty data row; the header row is row 1. The value
     and date are read in the formats `kind` declares (see `inspect`): a Decimal and a date, or
     tabular.Unreadable with the reason, reported by check_row. A file that cannot be read as a table
-    (separator, cell counts, rows beyond the limit) raises UploadRefused with the row, column and text."""
+    (separator, cell counts, rows beyond the limit) raises UploadRefused with the row, column and text.
+
+    The rows are read when first asked for: until then `validate` may check the file set-wise instead
+    (see `_staged`)."""
+    return File(kind, data)
+
+
+class File(Iterator[tuple[int, dict]]):
+    """An uploaded file's rows, read row by row when iterated (`_rows`), and the file itself."""
+
+    def __init__(self, kind: str, data: bytes) -> None:
+        self.kind, self.data, self.rows = kind, data, None
+
+    def __next__(self) -> tuple[int, dict]:
+        if self.rows is None:
+            self.rows = _rows(self.kind, self.data)
+        return next(self.rows)
+
+
+def _rows(kind: str, data: bytes) -> Iterator[tuple[int, dict]]:
     kind, _, declared = kind.partition("?")
     formats = dict(parse_qsl(declared))
     numbers, dates = tabular.number_format(formats.get("number")), tabular.date_format(formats.get("date"))
@@ -203,14 +224,7 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
     def bad(column: str, reason: str) -> None:
         found.append({"row": number, "column": column, "reason": reason})
 
-    kpi = _kpi(_text(cells.get("kpi")), look, bad)
-    unit_text, seller_text = _text(cells.get("unit")), _text(cells.get("seller"))
-    unit = _unit(unit_text, look, bad) if unit_text else None
-    seller = _seller(seller_text, look, bad) if seller_text else None
-    if not unit_text and not seller_text:
-        bad("unit", "give a unit or a seller")
-    if unit and seller and not seller.org_unit.path.startswith(unit.path):
-        bad("seller", f"{seller_text} is not a seller of {unit_text}")
+    subject = _subject(cells, look, bad)
     day = value = None
     try:
         day = _day(cells.get("date"))
@@ -223,11 +237,27 @@ def check_row(number: int, cells: dict, look: Lookups, errors: list) -> Row | No
     if found:
         errors.extend(found)
         return None
-    subject = seller.org_unit if seller else unit
-    return (kpi.pk, subject.pk, seller.pk if seller else None, day, value)
+    return (*subject, day, value)
 
 
 Report = Callable[[str, str], None]  # (column, reason)
+
+
+def _subject(cells: dict, look: Lookups, bad: Report) -> tuple[int, int, int | None]:
+    """(KPI id, org unit id, seller id) the row's kpi, unit and seller cells name; each problem is
+    reported through `bad` (and the answer is then meaningless)."""
+    kpi = _kpi(_text(cells.get("kpi")), look, bad)
+    unit_text, seller_text = _text(cells.get("unit")), _text(cells.get("seller"))
+    unit = _unit(unit_text, look, bad) if unit_text else None
+    seller = _seller(seller_text, look, bad) if seller_text else None
+    if not unit_text and not seller_text:
+        bad("unit", "give a unit or a seller")
+    if unit and seller and not seller.org_unit.path.startswith(unit.path):
+        bad("seller", f"{seller_text} is not a seller of {unit_text}")
+    subject = seller.org_unit if seller else unit
+    if kpi is None or subject is None:
+        return (0, 0, None)
+    return (kpi.pk, subject.pk, seller.pk if seller else None)
 
 
 def _kpi(text: str, look: Lookups, bad: Report) -> KPI | None:
@@ -308,6 +338,12 @@ def validate(
     check_row has accepted a triple or a date, later rows reuse the answer, and a number already read
     (or plain text) skips the general parser. Anything else goes through check_row, which words every
     problem."""
+    if isinstance(rows, File) and rows.rows is None and connection.vendor == "postgresql":
+        staged = _staged(rows, actor)
+        if staged is not None:
+            if progress:
+                progress(staged.count)
+            return staged, [], staged.count
     look = Lookups(actor)
     clean: list[Row] = []
     errors: list[dict] = []
@@ -345,6 +381,126 @@ def validate(
     return clean, errors, count
 
 
+# --- Set-wise, on PostgreSQL --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file checked set-wise: its rows are in the temporary tables of `_staged`, for `load`."""
+
+    count: int
+
+
+STAGE = (
+    "DROP TABLE IF EXISTS pg_temp.actual_file, pg_temp.actual_refs, pg_temp.actual_days",
+    "CREATE TEMPORARY TABLE actual_file (kpi text NOT NULL DEFAULT '', unit text NOT NULL DEFAULT '', "
+    "seller text NOT NULL DEFAULT '', date text NOT NULL DEFAULT '', value text NOT NULL DEFAULT '')",
+    "CREATE TEMPORARY TABLE actual_refs (kpi text, unit text, seller text, kpi_id bigint, "
+    "org_unit_id bigint, seller_id bigint)",
+    "CREATE TEMPORARY TABLE actual_days (date text, day date)",
+)
+# One scan: each (kpi, unit, seller) and each date once, then the rows and the values not plain numbers.
+SHAPES = (
+    "SELECT kpi, unit, seller, date, count(*), count(*) FILTER (WHERE value !~ %s) FROM actual_file "
+    "GROUP BY GROUPING SETS ((kpi, unit, seller), (date), ())"
+)
+REPEATED = "SELECT EXISTS (SELECT FROM actual_file GROUP BY kpi, unit, seller, date HAVING count(*) > 1)"
+NAMED = ("kpi", "unit", "seller")
+STAGED_ROWS = (
+    "SELECT r.kpi_id, r.org_unit_id, r.seller_id, d.day, f.value::numeric(18, 4) FROM actual_file f "
+    "JOIN actual_refs r USING (kpi, unit, seller) JOIN actual_days d USING (date)"
+)
+
+
+def _staged(file: File, actor: Actor) -> Staged | None:
+    """The file checked set-wise in PostgreSQL, or None when it is not certainly good: the caller then
+    reads it row by row, which words every problem.
+
+    Taken only by a CSV whose bytes both parsers split alike (no quote, backslash or lone carriage
+    return), with plain numbers: the raw text is COPYed into a temporary table (bad UTF-8, a short or
+    long row or a blank line stops the COPY); each distinct (kpi, unit, seller) and date is checked by
+    the same code as a row (`_subject`, `_day`), the values by PLAIN_NUMBER in SQL, and no two rows may
+    share a natural key. Nothing here is reported: any doubt falls back."""
+    kind, _, declared = file.kind.partition("?")
+    formats, raw = dict(parse_qsl(declared)), file.data
+    if kind != "csv" or formats.get("number", tabular.PLAIN.code) != tabular.PLAIN.code:
+        return None
+    if b'"' in raw or b"\\" in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    try:
+        dates = tabular.date_format(formats.get("date"))
+        tabular.check_first_line(raw, max_columns=MAX_COLUMNS)
+    except ValueError:  # FileRefused too
+        return None
+    start, end = (3 if raw.startswith(codecs.BOM_UTF8) else 0), raw.find(b"\n")
+    data, first = memoryview(raw)[start:], raw[start : end if end >= 0 else len(raw)]
+    try:
+        header = _header(first.decode().removesuffix("\r").split(","))
+    except (UploadRefused, UnicodeDecodeError):
+        return None
+    if "" in header or len(set(header)) != len(header):
+        return None
+    columns = ", ".join(header)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in STAGE:
+                cursor.execute(sql)
+            copy_sql = (
+                f"COPY actual_file ({columns}) FROM STDIN "
+                f"WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({columns}))"
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                copy.write(data)
+            cursor.execute(SHAPES, [f"^{PLAIN_NUMBER.pattern}$"])
+            shapes = cursor.fetchall()
+    except (DatabaseError, psycopg.Error):  # the COPY's own errors are psycopg's
+        return None
+    refs, days = [], []
+    count = unplain = 0
+    for kpi, unit, seller, day, rows, not_plain in shapes:
+        if kpi is not None:
+            refs.append((kpi, unit, seller))
+        elif day is not None:
+            days.append(day)
+        else:
+            count, unplain = rows, not_plain
+    if unplain or count > MAX_ROWS:
+        return None
+    look, problems = Lookups(actor), []
+
+    def bad(column: str, reason: str) -> None:
+        problems.append(reason)
+
+    subjects = {ref: _subject(dict(zip(NAMED, ref, strict=True)), look, bad) for ref in refs}
+    found = {}
+    for day in days:
+        try:
+            found[day] = _day(tabular.readable(tabular.cell_date, day, dates)) if day else None
+        except ValueError:
+            return None
+    keys = {(k, None if s else u, s) for k, u, s in subjects.values()}
+    if problems or None in found.values() or len(keys) < len(refs) or len(set(found.values())) < len(days):
+        return None  # a bad reference or date, or two spellings of one: the row by row reading says which
+    # A line beyond tabular.MAX_LINE is refused row by row; the accepted cells bound every line's length.
+    longest = max((sum(map(len, ref)) for ref in refs), default=0) + max(map(len, days), default=0) + 40
+    if longest > tabular.MAX_LINE:
+        return None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy("COPY actual_refs FROM STDIN") as copy:
+                for ref, subject in subjects.items():
+                    copy.write_row((*ref, *subject))
+            with cursor.cursor.copy("COPY actual_days FROM STDIN") as copy:
+                for day, date in found.items():
+                    copy.write_row((day, date))
+            cursor.execute(REPEATED)
+            if cursor.fetchone()[0]:
+                return None
+    except (DatabaseError, psycopg.Error):  # the COPY's own errors are psycopg's
+        return None
+    return Staged(count)
+
+
 TABLE = Actual._meta.db_table
 UPSERT = (
     "INSERT INTO {table} (kpi_id, org_unit_id, seller_id, date, value, source, batch_id, updated_at) {rows} "
@@ -352,12 +508,27 @@ UPSERT = (
     "DO UPDATE SET value = excluded.value, source = excluded.source, batch_id = excluded.batch_id, "
     "updated_at = excluded.updated_at WHERE {table}.value <> excluded.value"
 )
+INSERT = (
+    "INSERT INTO {table} (kpi_id, org_unit_id, seller_id, date, value, source, batch_id, updated_at) {rows}"
+)
+# Whether any actual of the staged (KPI, unit or seller) triples exists within the staged dates: one index
+# probe per triple, where the upsert probes per row.
+FIRST_LOAD = (
+    "WITH span AS (SELECT min(day) AS first, max(day) AS last FROM actual_days) "
+    f"SELECT EXISTS (SELECT FROM actual_refs r, span JOIN {TABLE} a ON a.date BETWEEN first AND last "
+    "WHERE a.kpi_id = r.kpi_id AND a.seller_id = r.seller_id) "
+    f"OR EXISTS (SELECT FROM actual_refs r, span JOIN {TABLE} a ON a.date BETWEEN first AND last "
+    "WHERE a.kpi_id = r.kpi_id AND a.org_unit_id = r.org_unit_id AND a.seller_id IS NULL "
+    "AND r.seller_id IS NULL)"
+)
 
 
-def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
+def load(rows: list[Row] | Staged, *, source: str, batch: ImportBatch | None) -> int:
     """Upsert the rows in one transaction, set-wise; returns how many rows were inserted or changed."""
     now = timezone.now()
     batch_id = batch.pk if batch else None
+    if isinstance(rows, Staged):
+        return _load_staged(source=source, batch_id=batch_id, now=now)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -400,6 +571,36 @@ def load(rows: list[Row], *, source: str, batch: ImportBatch | None) -> int:
             cursor.executemany(sql, [(*r[:4], str(r[4]), source, batch_id, now) for r in part])
             changed += connection.connection.total_changes - before
         return changed
+
+
+def _load_staged(*, source: str, batch_id: int | None, now: dt.datetime) -> int:
+    """Load a file `_staged` checked. When no actual of its (KPI, unit or seller) triples exists in its
+    dates (a first load), a plain INSERT; if a load running meanwhile added one, or some existed, the
+    upsert of `load` (INSERT … ON CONFLICT per kind of row), which changes only different values."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FIRST_LOAD)
+        rows = f"SELECT s.*, %s, %s, %s FROM ({STAGED_ROWS}) s"
+        changed = None
+        if not cursor.fetchone()[0]:
+            try:
+                with transaction.atomic():
+                    cursor.execute(INSERT.format(table=TABLE, rows=rows), [source, batch_id, now])
+                    changed = cursor.rowcount
+            except IntegrityError:
+                changed = None
+        if changed is None:
+            changed = 0
+            for key, null, where in (
+                ("org_unit_id", "NULL", "IS NULL"),
+                ("seller_id", "NOT NULL", "IS NOT NULL"),
+            ):
+                select = f"{rows} WHERE s.seller_id {where}"
+                cursor.execute(
+                    UPSERT.format(table=TABLE, rows=select, key=key, null=null), [source, batch_id, now]
+                )
+                changed += cursor.rowcount
+        cursor.execute(STAGE[0])
+    return changed
 
 
 # --- Batches ------------------------------------------------------------------------------------------------
