@@ -4,8 +4,10 @@ Money is Decimal throughout; every split is done in whole cents by the largest-r
 that the parts always add up exactly to the whole.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from orgs.fiscal import FiscalYearRules
 from orgs.models import Seller
@@ -70,7 +72,23 @@ def weights_from_amounts(amounts_by_month: Sequence[Decimal]) -> list[Decimal]:
 
 def ramp_by_period(seller: Seller, rules: FiscalYearRules, fiscal_year: int) -> list[Decimal]:
     """A seller's productivity (0…1) in each fiscal period of the year, from their start date and ramp."""
-    return [Decimal(str(seller.ramp_percent(p.start))) / HUNDRED for p in rules.periods(fiscal_year)]
+    return [
+        Decimal(str(seller.ramp_percent(start))) / HUNDRED for start in _period_starts(rules, fiscal_year)
+    ]
+
+
+@cache
+def _period_starts(rules: FiscalYearRules, fiscal_year: int) -> tuple[dt.date, ...]:
+    """The first days of the fiscal year's periods (the rules are frozen, so a year's starts never change)."""
+    return tuple(p.start for p in rules.periods(fiscal_year))
+
+
+def ramp_key(start_date: dt.date, end_date: dt.date | None, ramp: Sequence) -> tuple:
+    """All that ramp_by_period reads of a seller with these dates and ramp — Seller.ramp_percent counts
+    whole calendar months from the start month to the end month through the ramp — so sellers with equal
+    keys have equal factors."""
+    end = end_date and (end_date.year, end_date.month)
+    return (start_date.year, start_date.month, end, tuple(ramp))
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:

@@ -62,10 +62,18 @@ def seat_capacity(
     of `units` (a seat counts in every unit its own unit lies under) and for `whole`. Targets unset."""
     rows = [CapacityRow(u) for u in units]
     total = CapacityRow(whole)
+    counted: dict[tuple, tuple[Decimal, Decimal]] = {}  # (factors, quota) → (months, amount): seats repeat
+    under: dict[str, list[CapacityRow]] = {}  # a unit's path → the rows it counts in
     for seat in seats:
-        months = seat.months
-        amount = (months * seat.monthly_quota).quantize(calc.CENT)
-        for row in [total, *(r for r in rows if seat.unit.path.startswith(r.unit.path))]:
+        key = (seat.factors, seat.monthly_quota)
+        if key not in counted:
+            months = seat.months
+            counted[key] = (months, (months * seat.monthly_quota).quantize(calc.CENT))
+        months, amount = counted[key]
+        path = seat.unit.path
+        if path not in under:
+            under[path] = [total, *(r for r in rows if path.startswith(r.unit.path))]
+        for row in under[path]:  # one seat at a time, in order: the sums round as they always have
             row.headcount += 1
             row.seller_months += months
             row.capacity += amount
@@ -77,9 +85,28 @@ def capacity_units(plan: Plan) -> list[OrgUnit]:
     return list(plan.org_unit.children.order_by("path")) or [plan.org_unit]
 
 
-def plan_seats(plan: Plan, rules: FiscalYearRules) -> list[Seat]:
-    """The plan's active sellers as seats."""
-    return [seller_seat(s, rules, plan.fiscal_year) for s in active_sellers(plan.org_unit, plan.fiscal_year)]
+def plan_seats(plan: Plan, rules: FiscalYearRules, units: dict[int, OrgUnit] | None = None) -> list[Seat]:
+    """The plan's active sellers as seats, as seller_seat makes them; sellers whose ramps run alike
+    (calc.ramp_key) share one tuple of factors, worked out once. Given `units` (the plan's subtree by pk,
+    read already), the sellers are read as plain rows and each seat sits on its unit from `units`."""
+    sellers = active_sellers(plan.org_unit, plan.fiscal_year)
+    if units is None:
+        rows = [(s.org_unit, s.monthly_quota, s.start_date, s.end_date, s.ramp) for s in sellers]
+    else:
+        fields = ("org_unit_id", "monthly_quota", "start_date", "end_date", "ramp")
+        rows = [
+            (units.get(unit_id) or OrgUnit.objects.get(pk=unit_id), *rest)  # or a unit added since `units`
+            for unit_id, *rest in sellers.values_list(*fields)
+        ]
+    factors: dict[tuple, tuple[Decimal, ...]] = {}
+    seats = []
+    for unit, quota, start, end, ramp in rows:
+        key = calc.ramp_key(start, end, ramp)
+        if key not in factors:
+            seller = Seller(start_date=start, end_date=end, ramp=ramp)
+            factors[key] = tuple(calc.ramp_by_period(seller, rules, plan.fiscal_year))
+        seats.append(Seat(unit, quota, factors[key], tuple(ramp)))
+    return seats
 
 
 def with_targets(

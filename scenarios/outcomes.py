@@ -12,10 +12,11 @@ only differ where the scenario says so. The rules come from where the plan's pag
 - budget: the plan's lines with drafted moves applied to copies of their amounts (nothing is written);
   value per unit of cost as the budget report's: Σ value-per-unit × amount ÷ Σ amount over valued lines.
 
-Attrition: scenarios.seats.with_attrition, whose docstring works the arithmetic.
+Attrition: scenarios.seats.with_attrition (with_attrition_all for many seats at once), whose docstring
+works the arithmetic.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +42,7 @@ from planning.grid import allocation_rows
 from planning.models import CascadeMethod, Plan, SeasonalityProfile
 from scenarios.models import Scenario
 from scenarios.schema import number
-from scenarios.seats import hire_seat, with_attrition
+from scenarios.seats import hire_seat, with_attrition_all
 
 SPLIT_KEYS = ("buffer_percent", "split_method", "seasonality_profile")
 
@@ -124,12 +125,13 @@ class Basis:
 
 def basis(plan: Plan) -> Basis:
     rules = FiscalCalendar.load().rules
+    subtree = {u.pk: u for u in OrgUnit.objects.filter(path__startswith=plan.org_unit.path)}
     return Basis(
         plan,
         rules,
         capacity_units(plan),
-        {u.pk: u for u in OrgUnit.objects.filter(path__startswith=plan.org_unit.path)},
-        plan_seats(plan, rules),
+        subtree,
+        plan_seats(plan, rules, subtree),
         target_total(plan),
         ChurnPolicy.objects.filter(plan=plan).first(),
         list(BudgetLine.objects.filter(plan=plan).order_by("category", "name")),
@@ -249,12 +251,14 @@ def _profile(base: Basis, assumptions: dict, warnings: list[str]) -> list[Decima
 def scenario_seats(base: Basis, assumptions: dict, warnings: list[str]) -> list[Seat]:
     """The plan's sellers (at the scenario's quota, less its attrition) and the scenario's hires."""
     quota = _decimal(assumptions, "quota_per_seller", None)
-    seats = [seat if quota is None else replace(seat, monthly_quota=quota) for seat in base.seats]
+    seats = (
+        list(base.seats) if quota is None else [Seat(s.unit, quota, s.factors, s.ramp) for s in base.seats]
+    )
     attrition = assumptions.get("attrition")
     if attrition:
         rate = Decimal(str(attrition["rate_percent"]))
         lag = attrition.get("backfill_lag", 0)
-        seats = [with_attrition(seat, rate, lag, base.rules, base.plan.fiscal_year) for seat in seats]
+        seats = with_attrition_all(seats, rate, lag, base.rules, base.plan.fiscal_year)
     for i, hire in enumerate(assumptions.get("hires", [])):
         unit = base.subtree.get(hire.get("unit", base.plan.org_unit.pk))
         if unit is None:

@@ -37,21 +37,48 @@ def with_attrition(seat: Seat, rate_percent: Decimal, lag: int, rules: FiscalYea
     L = 1, 1 (empty), 1, .75, .5, .25 (ramping) = 4.5 seller-months, cut off at the year's end.
     Hires are not subject to attrition: n counts the plan's sellers.
     """
+    return replace(seat, factors=_attrited(seat.factors, seat.ramp, rate_percent, lag, rules, year))
+
+
+def with_attrition_all(
+    seats: list[Seat], rate_percent: Decimal, lag: int, rules: FiscalYearRules, year: int
+) -> list[Seat]:
+    """`with_attrition` of every seat. What a seat loses depends only on its factors and its ramp (not on
+    its unit or quota), so each different (factors, ramp) is worked out once — a team's sellers mostly
+    share a few — and the seats that share it get the very same factors."""
+    done: dict[tuple, tuple[Decimal, ...]] = {}
+    thinned = []
+    for seat in seats:
+        key = (seat.factors, seat.ramp)
+        factors = done.get(key)
+        if factors is None:
+            factors = done[key] = _attrited(seat.factors, seat.ramp, rate_percent, lag, rules, year)
+        thinned.append(Seat(seat.unit, seat.monthly_quota, factors, seat.ramp))
+    return thinned
+
+
+def _attrited(
+    factors: tuple[Decimal, ...],
+    ramp: tuple,
+    rate_percent: Decimal,
+    lag: int,
+    rules: FiscalYearRules,
+    year: int,
+) -> tuple[Decimal, ...]:
+    """with_attrition's factors of a seat with these factors and ramp."""
     share = Decimal(rate_percent) / 100 / 12
-    backfills = [_backfill(seat, m + lag, rules, year) for m in range(1, 13)]
-    factors = []
-    for t, f in enumerate(seat.factors, start=1):
+    backfills = [_backfill(ramp, m + lag, rules, year) for m in range(1, 13)]
+    thinned = []
+    for t, f in enumerate(factors, start=1):
         lost = sum((f - min(f, backfills[m - 1][t - 1]) for m in range(1, t + 1)), ZERO)
-        factors.append(f - share * lost)
-    return replace(seat, factors=tuple(factors))
+        thinned.append(f - share * lost)
+    return tuple(thinned)
 
 
-def _backfill(seat: Seat, start_month: int, rules: FiscalYearRules, year: int) -> list[Decimal]:
-    """A replacement's factors when it starts in fiscal month `start_month` (after 12: not this year)."""
+def _backfill(ramp: tuple, start_month: int, rules: FiscalYearRules, year: int) -> list[Decimal]:
+    """A replacement's factors when it starts in fiscal month `start_month` (after 12: not this year) on a
+    seat with this ramp (its unit and quota do not change a ramp)."""
     if start_month > 12:
         return [ZERO] * 12
-    start = rules.period(year, start_month).start
-    stand_in = Seller(
-        org_unit=seat.unit, start_date=start, ramp=list(seat.ramp), monthly_quota=seat.monthly_quota
-    )
+    stand_in = Seller(start_date=rules.period(year, start_month).start, ramp=list(ramp))
     return calc.ramp_by_period(stand_in, rules, year)
