@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +28,8 @@ from orgs import permissions
 from orgs.models import FiscalCalendar
 from planning import selectors as plan_selectors
 from planning.views.plan import plan_context
+
+QBR_PAGE = 50  # rows of the unit and seller tables per page: a team of a thousand sellers stays quick to read
 
 
 def default_quarter(fiscal_year: int, today: dt.date | None = None) -> int:
@@ -121,9 +125,10 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     q = request.GET.get("q", "")
     quarter = int(q) if q in ("1", "2", "3", "4") else default_quarter(plan.fiscal_year)
+    if request.htmx and request.GET.get("part") == "run":
+        return _run_status(request, plan, quarter)
     periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
-    review = review_rows(plan, quarter)
-    top = review.top
+    top = top_rows(plan, quarter)
     kpis = sorted({r.kpi for r in top}, key=lambda k: k.name)
     targeted = [r.kpi for r in top if r.target is not None] or kpis  # a trend needs something to compare
     chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), min(targeted, default=None, key=str))
@@ -136,9 +141,9 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "run": RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first(),
         "can_run": permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),
         "top": top,
-        "units": review.units,
-        "sellers": review.sellers,
-        "flags": review.flags,
+        "units": _page(request, unit_rows(plan, quarter), "units_page"),
+        "sellers": _page(request, seller_rows(plan, quarter), "sellers_page"),
+        "flags": flagged(top),
         "kpis": kpis,
         "chosen": chosen,
         "trend": trend(plan, chosen) if chosen else None,
@@ -154,15 +159,39 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "months": FiscalCalendar.load().rules.periods(plan.fiscal_year),
         "pipeline": pipeline.plan_pipeline(plan, quarter),
     }
-    if request.htmx and request.GET.get("part") == "run":
-        run = context["run"]
-        if run is not None and run.status in (RollupRun.Status.DONE, RollupRun.Status.FAILED):
-            # The page polled a run that has now ended: reload it whole, so the tables show the figures.
-            finished = HttpResponse(status=204)
-            finished["HX-Refresh"] = "true"
-            return finished
-        return render(request, "metrics/partials/run_status.html", context)
     return render(request, "metrics/qbr.html", context)
+
+
+def _run_status(request: HttpRequest, plan, quarter: int) -> HttpResponse:
+    """What the page polls while a rollup runs: its status alone, or a reload of the page once it ended."""
+    run = RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first()
+    if run is not None and run.status in (RollupRun.Status.DONE, RollupRun.Status.FAILED):
+        # The page polled a run that has now ended: reload it whole, so the tables show the figures.
+        finished = HttpResponse(status=204)
+        finished["HX-Refresh"] = "true"
+        return finished
+    context = {"plan": plan, "quarter": quarter, "run": run, "top": top_rows(plan, quarter)}
+    return render(request, "metrics/partials/run_status.html", context)
+
+
+def _page(request: HttpRequest, rows: QuerySet, param: str) -> Page:
+    """A page of a table (`?<param>=N`, counted in SQL), with `pager`: links to its previous and next
+    pages that keep the rest of the query (the quarter, the trend's KPI, the other table's page)."""
+    page = Paginator(rows, QBR_PAGE).get_page(request.GET.get(param))
+    page.pager = None
+    if page.paginator.num_pages > 1:
+        anchor = param.removesuffix("_page")
+
+        def link(number: int) -> str:
+            query = request.GET.copy()
+            query[param] = number
+            return f"?{query.urlencode()}#{anchor}"
+
+        page.pager = {
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+        }
+    return page
 
 
 @dataclass
@@ -176,20 +205,57 @@ class ReviewRows:
 
 
 def review_rows(plan, quarter: int) -> ReviewRows:
-    """The rows the review page and the QBR pack both show: one read, split one way."""
+    """The rows the QBR pack shows, whole: one read of the rows it lists, split one way. The review page
+    reads the same rows a table page at a time (top_rows, unit_rows, seller_rows)."""
     rows = list(
-        QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
+        _rollups(plan, quarter)
+        .filter(Q(seller=None) | Q(kpi_id__in=_money_kpis()))  # sellers' other KPIs are not listed
         .select_related("kpi", "org_unit", "seller")
-        .order_by("org_unit__path", "seller__name", "kpi__name")
+        .order_by("org_unit__path", "seller__name", "kpi__name", "pk")
     )
     unit_rows = [r for r in rows if r.seller_id is None]
     top = [r for r in unit_rows if r.org_unit_id == plan.org_unit_id]
     return ReviewRows(
         top=top,
         units=[r for r in unit_rows if r.org_unit_id != plan.org_unit_id],
-        sellers=[r for r in rows if r.seller_id is not None and r.kpi.unit == KPI.Unit.CURRENCY],
-        flags=[r for r in top if r.status in ("off_track", "stale") or r.partial],
+        sellers=[r for r in rows if r.seller_id is not None],
+        flags=flagged(top),
     )
+
+
+def _rollups(plan, quarter: int) -> QuerySet[QuarterlyRollup]:
+    return QuarterlyRollup.objects.filter(plan=plan, quarter=quarter)
+
+
+def _money_kpis() -> list[int]:
+    """The money KPIs' ids, read first: a filter on a list of ids uses the rollup's index whatever the
+    planner guesses of a quarter just rolled up, where a join to the KPIs could scan every seller's row."""
+    return list(KPI.objects.filter(unit=KPI.Unit.CURRENCY).values_list("pk", flat=True))
+
+
+def top_rows(plan, quarter: int) -> list[QuarterlyRollup]:
+    """Every KPI of the plan's own unit, by name."""
+    rows = _rollups(plan, quarter).filter(seller=None, org_unit_id=plan.org_unit_id)
+    return list(rows.select_related("kpi", "org_unit").order_by("kpi__name", "pk"))
+
+
+def unit_rows(plan, quarter: int) -> QuerySet[QuarterlyRollup]:
+    """Every KPI of each unit below the plan's, in the tree's order."""
+    rows = _rollups(plan, quarter).filter(seller=None).exclude(org_unit_id=plan.org_unit_id)
+    return rows.select_related("kpi", "org_unit").order_by("org_unit__path", "kpi__name", "pk")
+
+
+def seller_rows(plan, quarter: int) -> QuerySet[QuarterlyRollup]:
+    """The money KPIs of each seller, by unit and name."""
+    rows = _rollups(plan, quarter).filter(seller__isnull=False, kpi_id__in=_money_kpis())
+    return rows.select_related("kpi", "org_unit", "seller").order_by(
+        "org_unit__path", "seller__name", "kpi__name", "pk"
+    )
+
+
+def flagged(top: list[QuarterlyRollup]) -> list[QuarterlyRollup]:
+    """The plan unit's KPIs off track, stale or partly covered."""
+    return [r for r in top if r.status in ("off_track", "stale") or r.partial]
 
 
 def with_month_labels(adjustments, periods) -> list[TargetAdjustment]:
