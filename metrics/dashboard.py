@@ -27,7 +27,7 @@ from capabilities.selectors import assessment_unaddressed_list
 from core import formatting
 from core.models import AuditEntry
 from metrics import calc, engine, jobs, pull_views, selectors
-from metrics.models import KPI, Actual, ChurnPolicy, KPITarget
+from metrics.models import KPI, ActualMonth, ChurnPolicy, KPITarget
 from metrics.pipeline import leader_panel
 from orgs import permissions
 from orgs.models import FiscalCalendar, OrgUnit, Role
@@ -238,7 +238,8 @@ def _waiting_for_leader(user) -> Panel:
 
 
 def _ops(user, year: int, today: dt.date) -> list[Panel]:
-    last = dict(Actual.objects.values_list("kpi").annotate(last=Max("date")))
+    # Each KPI's latest data date, from the monthly sums (a few rows a month) rather than every day's row.
+    last = dict(ActualMonth.objects.values_list("kpi").annotate(last=Max("last_date")).order_by())
     freshness = []
     for kpi in KPI.objects.filter(active=True).exclude(aggregation=KPI.Aggregation.RATIO).order_by("name"):
         seen = last.get(kpi.pk)

@@ -13,7 +13,8 @@ What each aggregation means across a subtree and a window (DESIGN, Step 4):
 A unit's figures cover its whole subtree; a seller's are the seller's own rows wherever they were booked.
 Targets are the subject's own (a parent's target is set, not summed from its children).
 
-Set-wise: one grouped read of the actuals (a few aggregates per window as columns), one read per window
+Set-wise: one grouped read of the monthly sums for the windows' whole calendar months and one of the rows
+for their other days (a few aggregates per window as columns), one read per window
 of the latest rows of last-value KPIs (only when there are such KPIs), one read of the units and one of
 the targets, whatever the number of KPIs, units and sellers.
 """
@@ -29,7 +30,7 @@ from django.db.models import Window as Over
 from django.utils import timezone
 
 from metrics import calc
-from metrics.models import KPI, Actual, KPITarget
+from metrics.models import KPI, Actual, ActualMonth, KPITarget
 from orgs.fiscal import FiscalPeriod, FiscalYearRules
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 
@@ -229,20 +230,66 @@ class _Figures:
             self.latest[member] = (day, value)
 
 
-def _aggregates(windows: Sequence[Window], year_starts: dict[int, dt.date]) -> dict:
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _split(start: dt.date, end: dt.date) -> tuple[Q | None, Q | None, list[tuple[dt.date, dt.date]]]:
+    """The days from `start` to `end` as: the whole calendar months inside them (a filter on the monthly
+    sums), the days before and after those months (a filter on the rows), and those days as ranges."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - dt.timedelta(days=1) == end else _month_start(end)
+    if first >= after:
+        return None, Q(date__gte=start, date__lte=end), [(start, end)]
+    months = Q(month__gte=first, month__lte=(after - dt.timedelta(days=1)).replace(day=1))
+    edges = [(a, b) for a, b in [(start, first - dt.timedelta(days=1)), (after, end)] if a <= b]
+    days = None
+    for a, b in edges:
+        days = Q(date__gte=a, date__lte=b) if days is None else days | Q(date__gte=a, date__lte=b)
+    return months, days, edges
+
+
+def _aggregates(windows: Sequence[Window], year_starts: dict[int, dt.date]):
     """Per window: its sum and row count, and the first and last data dates of its fiscal year up to its
-    end (coverage and staleness look back to the year's start)."""
-    columns = {}
+    end (coverage and staleness look back to the year's start) — as two sets of columns: over the monthly
+    sums for the window's whole calendar months, and over the rows for its other days; and the days those
+    other days span, to read no more rows than they need."""
+    months, days, ranges = {}, {}, []
     for i, w in enumerate(windows):
-        inside = Q(date__gte=w.start, date__lte=w.end)
-        so_far = Q(date__gte=year_starts[w.fiscal_year], date__lte=w.end)
-        columns |= {
-            f"s{i}": Sum("value", filter=inside),
-            f"n{i}": Count("pk", filter=inside),
-            f"f{i}": Min("date", filter=so_far),
-            f"l{i}": Max("date", filter=so_far),
-        }
-    return columns
+        inside_months, inside_days, inside_ranges = _split(w.start, w.end)
+        so_far_months, so_far_days, so_far_ranges = _split(year_starts[w.fiscal_year], w.end)
+        ranges += inside_ranges + so_far_ranges
+        for columns, inside, so_far, (value, count, first, last) in [
+            (months, inside_months, so_far_months, ("total", "count", "first_date", "last_date")),
+            (days, inside_days, so_far_days, ("value", "pk", "date", "date")),
+        ]:
+            if inside is not None:
+                columns[f"s{i}"] = Sum(value, filter=inside)
+                columns[f"n{i}"] = (
+                    Sum(count, filter=inside) if count == "count" else Count(count, filter=inside)
+                )
+            if so_far is not None:
+                columns[f"f{i}"] = Min(first, filter=so_far)
+                columns[f"l{i}"] = Max(last, filter=so_far)
+    return months, days, _merged(ranges)
+
+
+def _merged(ranges: list[tuple[dt.date, dt.date]]) -> Q:
+    """One filter for the days of all the ranges."""
+    merged: list[list[dt.date]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    found = Q(pk__in=[])
+    for a, b in merged:
+        found |= Q(date__gte=a, date__lte=b)
+    return found
 
 
 class _Scope:
@@ -275,23 +322,36 @@ class _Scope:
 
 
 def _read_actuals(kpi_ids, windows, scope: _Scope, rules) -> dict[tuple, _Figures]:
-    """(kpi id, subject, window index) → figures, from one grouped read."""
+    """(kpi id, subject, window index) → figures: the windows' whole calendar months from the monthly sums
+    (`ActualMonth`, which the database keeps equal to the rows), their other days from the rows; one
+    grouped read of each."""
     year_starts = {w.fiscal_year: rules.year_range(w.fiscal_year)[0] for w in windows}
     figures: dict[tuple, _Figures] = defaultdict(_Figures)
-    rows = (
-        Actual.objects.filter(scope.q, kpi_id__in=kpi_ids)
-        .filter(date__gte=min(year_starts.values()), date__lte=max(w.end for w in windows))
-        .values("kpi_id", "org_unit_id", "seller_id")
-        .annotate(**_aggregates(windows, year_starts))
-        .order_by()
+    months, days, day_span = _aggregates(windows, year_starts)
+    # Grouped by seller only when sellers are asked about: a unit's figures need its units' totals alone.
+    by = ["kpi_id", "org_unit_id", "seller_id"] if scope.sellers else ["kpi_id", "org_unit_id"]
+    reads = []
+    month_span = Q(
+        month__gte=min(year_starts.values()).replace(day=1), month__lte=max(w.end for w in windows)
     )
-    for row in rows:
-        subjects = scope.subjects(row["org_unit_id"], row["seller_id"])
-        for i in range(len(windows)):
-            if row[f"f{i}"] is None:
-                continue
-            for subject in subjects:
-                figures[row["kpi_id"], subject, i].add(row[f"s{i}"], row[f"n{i}"], row[f"f{i}"], row[f"l{i}"])
+    for model, columns, span in [(ActualMonth, months, month_span), (Actual, days, day_span)]:
+        if columns:
+            reads.append(
+                model.objects.filter(scope.q, span, kpi_id__in=kpi_ids)
+                .values(*by)
+                .annotate(**columns)
+                .order_by()
+            )
+    for rows in reads:
+        for row in rows:
+            subjects = scope.subjects(row["org_unit_id"], row.get("seller_id"))
+            for i in range(len(windows)):
+                # The window's days in this read, and its year's days so far in this read, may differ.
+                total, count, first = row.get(f"s{i}"), row.get(f"n{i}") or 0, row.get(f"f{i}")
+                if first is None and not count:
+                    continue
+                for subject in subjects:
+                    figures[row["kpi_id"], subject, i].add(total, count, first, row.get(f"l{i}"))
     return figures
 
 

@@ -567,9 +567,8 @@ def load(rows: list[Row] | Staged, *, source: str, batch: ImportBatch | None) ->
             sql = UPSERT.format(
                 table=TABLE, rows="VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", key=key, null=null
             )
-            before = connection.connection.total_changes
             cursor.executemany(sql, [(*r[:4], str(r[4]), source, batch_id, now) for r in part])
-            changed += connection.connection.total_changes - before
+            changed += cursor.rowcount  # the statement's own rows, not the monthly sums its trigger writes
         return changed
 
 

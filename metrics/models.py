@@ -319,6 +319,34 @@ class Actual(models.Model):
         return f"{self.kpi} {self.date}: {self.value}"
 
 
+class ActualMonth(models.Model):
+    """The actuals of one KPI, unit and seller (or the unit's own rows) in one calendar month, added up:
+    what the KPI engine reads for the whole months inside a window instead of every day's row.
+
+    Written only by the database: triggers on the actuals table (migration 0011) keep it equal to the
+    rows' sum, count and first and last dates whatever writes them — the importer, the API, a manual entry,
+    a cascade. Never written by the application."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+", db_index=False)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    total = models.DecimalField(max_digits=28, decimal_places=4)
+    count = models.PositiveIntegerField()
+    first_date = models.DateField()
+    last_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "kpi", "org_unit", models.functions.Coalesce("seller", 0), "month", name="actualmonth_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
+
+
 class ChurnPolicy(PlanContent):
     """How a plan treats churn: the allowance reps get, and the new business needed to outgrow it."""
 
