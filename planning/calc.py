@@ -7,7 +7,7 @@ that the parts always add up exactly to the whole.
 import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from orgs.fiscal import FiscalYearRules
 from orgs.models import Seller
@@ -58,9 +58,16 @@ def phase(
     amount: Decimal, weights_by_month: Sequence[Decimal] | None, rules: FiscalYearRules
 ) -> list[Decimal]:
     """An annual amount over fiscal periods 1…12 by a seasonality profile (even without one)."""
+    weights = None if weights_by_month is None else tuple(weights_by_month)
+    return list(_phase(amount, weights, rules))  # a list of its own: the caller may change it
+
+
+@lru_cache(maxsize=4096)
+def _phase(amount: Decimal, weights_by_month: tuple | None, rules: FiscalYearRules) -> tuple[Decimal, ...]:
+    """phase, remembered: a cascade phases the same few amounts (an even split's) row after row."""
     if weights_by_month is None or not any(Decimal(str(w)) for w in weights_by_month):
-        return split_cents(amount, [1] * 12)
-    return split_cents(amount, calendar_to_fiscal([Decimal(str(w)) for w in weights_by_month], rules))
+        return tuple(split_cents(amount, [1] * 12))
+    return tuple(split_cents(amount, calendar_to_fiscal([Decimal(str(w)) for w in weights_by_month], rules)))
 
 
 def weights_from_amounts(amounts_by_month: Sequence[Decimal]) -> list[Decimal]:

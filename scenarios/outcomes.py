@@ -28,7 +28,7 @@ from metrics.models import ChurnPolicy
 from orgs.fiscal import FiscalYearRules
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
-from planning.bottom_up import sum_by_child, top_down_by_child
+from planning.bottom_up import sum_by_child
 from planning.capacity import (
     CapacityRow,
     Seat,
@@ -121,6 +121,8 @@ class Basis:
     target: Decimal
     policy: ChurnPolicy | None
     lines: list[BudgetLine]
+    buffer: Decimal  # the plan's own (effective_buffer)
+    grid: tuple[list[SplitLine], dict[int, Decimal]] | None = field(default=None, repr=False)  # _grid's
 
 
 def basis(plan: Plan) -> Basis:
@@ -135,6 +137,7 @@ def basis(plan: Plan) -> Basis:
         target_total(plan),
         ChurnPolicy.objects.filter(plan=plan).first(),
         list(BudgetLine.objects.filter(plan=plan).order_by("category", "name")),
+        effective_buffer(plan),
     )
 
 
@@ -188,24 +191,42 @@ class _Split:
 
 def _split(base: Basis, assumptions: dict, warnings: list[str]) -> _Split:
     plan = base.plan
-    buffer = _decimal(assumptions, "buffer_percent", effective_buffer(plan))
+    buffer = _decimal(assumptions, "buffer_percent", base.buffer)
     method = assumptions.get("split_method", plan.cascade_method)
     weights = _profile(base, assumptions, warnings)
     hires = _hire_heads(base, assumptions)
     if not any(k in assumptions for k in SPLIT_KEYS) and not (hires and method == CascadeMethod.HEADCOUNT):
-        rows = allocation_rows(plan)
-        lines = [SplitLine(r.recipient, r.amount, r.month_amounts) for r in rows]
-        by_unit = top_down_by_child(plan, base.units) if base.units[0] != plan.org_unit else {}
-        return _Split(buffer, method, weights, False, lines, by_unit)
+        lines, by_unit = _grid(base)
+        return _Split(buffer, method, weights, False, list(lines), dict(by_unit))
     try:
         preview = cascade_preview(plan, method, plan.cascade_level, buffer, hires)
     except ValidationError as error:
         warnings += [f"The target cannot be split this way: {m}" for m in error.messages]
         return _Split(buffer, method, weights, True, [], {})
-    lines = [
-        SplitLine(r.recipient, r.amount, calc.phase(r.amount, weights, base.rules)) for r in preview.new_rows
-    ]
+    phased: dict[Decimal, list[Decimal]] = {}  # an amount's phasing: a split's amounts mostly repeat
+    lines = []
+    for r in preview.new_rows:
+        amount = r.amount
+        if amount not in phased:
+            phased[amount] = calc.phase(amount, weights, base.rules)
+        lines.append(SplitLine(r.recipient, amount, list(phased[amount])))
     return _Split(buffer, method, weights, True, lines, _by_child(lines, base))
+
+
+def _grid(base: Basis) -> tuple[list[SplitLine], dict[int, Decimal]]:
+    """The plan's cascade grid as it stands, as split lines and summed by child unit (as
+    top_down_by_child sums it): read once for all the outcomes computed from `base`."""
+    if base.grid is None:
+        rows = allocation_rows(base.plan)
+        lines = [SplitLine(r.recipient, r.amount, r.month_amounts) for r in rows]
+        by_unit = {}
+        if base.units[0] != base.plan.org_unit:
+            by_unit = sum_by_child(
+                ((r.org_unit or r.seller.org_unit, line.amount) for r, line in zip(rows, lines, strict=True)),
+                base.units,
+            )
+        base.grid = (lines, by_unit)
+    return base.grid
 
 
 def _hire_heads(base: Basis, assumptions: dict) -> dict[int, int]:
