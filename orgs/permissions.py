@@ -29,6 +29,12 @@ def _memberships(user) -> list[tuple[str, str]]:
     return cached
 
 
+def remember(user, memberships: list[tuple[str, str]]) -> None:
+    """Give `user` the memberships read with it in the same query (the API's token lookup), so that this
+    request's checks need no query of their own. Never carried from one request to the next."""
+    user._aop_memberships = memberships
+
+
 def forget(user) -> None:
     """Drop the cached memberships (after granting or revoking a role)."""
     user.__dict__.pop("_aop_memberships", None)
