@@ -5,9 +5,11 @@ Columns: kpi, unit (org unit), seller (optional), date (YYYY-MM-DD), value (a pl
 1234.50); an upload may declare another number and date format, read by core.tabular. A KPI or unit is
 named by its code or its exact name, a seller by e-mail or exact name (metrics.references: an ambiguous
 name is refused naming the candidates, a near miss gets "did you mean").
-On PostgreSQL the rows are COPYed into a temporary staging table and merged with one INSERT … ON
-CONFLICT per kind of row; elsewhere one executemany of the same upsert. Re-loading the same rows
-changes nothing.
+On PostgreSQL a plain CSV is checked set-wise: its text is COPYed into a temporary table and each
+distinct reference and date checked once (`_staged`; any doubt falls back to the row by row reading,
+which words every problem); other files' rows are COPYed into a staging table. A first load is one
+INSERT … SELECT, a load over existing actuals one INSERT … ON CONFLICT per kind of row; elsewhere one
+executemany of the same upsert. Re-loading the same rows changes nothing.
 """
 
 import codecs
