@@ -11,50 +11,67 @@ COLUMNS = f"{KEY}, month, total, count, first_date, last_date"
 
 # --- PostgreSQL: one trigger per event, each once per statement over the rows it changed ---------------
 
+MONTH = "date_trunc('month', date)::date"
+SAME = (  # a monthly row `m` and a group `g` of the changed rows
+    "m.kpi_id = g.kpi_id AND m.org_unit_id = g.org_unit_id "
+    "AND COALESCE(m.seller_id, 0) = COALESCE(g.seller_id, 0) AND m.month = g.month"
+)
 
-def _pg_redo(keys: str) -> str:
-    """Work the months `keys` selects out again from the rows, each found through the unique index that
-    leads to its seller's (or its unit's own) days."""
-    month_end = "(k.month + INTERVAL '1 month')::date"
+
+def _pg_groups(rows: str) -> str:
+    return (
+        f"SELECT {KEY}, {MONTH} AS month, SUM(value) AS total, COUNT(*) AS count, MIN(date) AS first_date, "
+        f"MAX(date) AS last_date FROM {rows} GROUP BY {KEY}, {MONTH}"
+    )
+
+
+def _pg_day(fn: str, m: str = "m") -> str:
+    """The first or last day left in the month of `m`, read through the index that leads to its seller's
+    (or its unit's own) days: a few index entries, whatever the size of the unit."""
+    days = f"a.date >= {m}.month AND a.date < ({m}.month + INTERVAL '1 month')::date"
+    return (
+        f"CASE WHEN {m}.seller_id IS NULL THEN (SELECT {fn}(a.date) FROM metrics_actual a "
+        f"WHERE a.kpi_id = {m}.kpi_id AND a.org_unit_id = {m}.org_unit_id AND a.seller_id IS NULL "
+        f"AND {days}) "
+        f"ELSE (SELECT {fn}(a.date) FROM metrics_actual a WHERE a.kpi_id = {m}.kpi_id "
+        f"AND a.seller_id IS NOT NULL AND a.seller_id = {m}.seller_id AND a.org_unit_id = {m}.org_unit_id "
+        f"AND {days}) END"
+    )
+
+
+def _pg_add(rows: str) -> str:
     return f"""
-    WITH keys AS ({keys})
-    DELETE FROM metrics_actualmonth m USING keys k
-     WHERE m.kpi_id = k.kpi_id AND m.org_unit_id = k.org_unit_id
-       AND COALESCE(m.seller_id, 0) = COALESCE(k.seller_id, 0) AND m.month = k.month;
-    WITH keys AS ({keys})
     INSERT INTO metrics_actualmonth ({COLUMNS})
-    SELECT a.kpi_id, a.org_unit_id, a.seller_id, k.month, SUM(a.value), COUNT(*), MIN(a.date), MAX(a.date)
-      FROM keys k JOIN metrics_actual a
-        ON a.kpi_id = k.kpi_id AND a.seller_id IS NOT NULL AND a.seller_id = k.seller_id
-       AND a.org_unit_id = k.org_unit_id AND a.date >= k.month AND a.date < {month_end}
-     GROUP BY a.kpi_id, a.org_unit_id, a.seller_id, k.month
-    UNION ALL
-    SELECT a.kpi_id, a.org_unit_id, NULL, k.month, SUM(a.value), COUNT(*), MIN(a.date), MAX(a.date)
-      FROM keys k JOIN metrics_actual a
-        ON a.kpi_id = k.kpi_id AND a.seller_id IS NULL AND k.seller_id IS NULL
-       AND a.org_unit_id = k.org_unit_id AND a.date >= k.month AND a.date < {month_end}
-     GROUP BY a.kpi_id, a.org_unit_id, k.month;"""
-
-
-OLD_KEYS = f"SELECT DISTINCT {KEY}, date_trunc('month', date)::date AS month FROM old_rows"
-NEW_KEYS = f"SELECT DISTINCT {KEY}, date_trunc('month', date)::date AS month FROM new_rows"
-
-PG_FORWARD = f"""
-CREATE FUNCTION metrics_actualmonth_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO metrics_actualmonth ({COLUMNS})
-    SELECT {KEY}, date_trunc('month', date)::date, SUM(value), COUNT(*), MIN(date), MAX(date)
-      FROM new_rows GROUP BY {KEY}, date_trunc('month', date)::date
+    SELECT {KEY}, month, total, count, first_date, last_date FROM ({_pg_groups(rows)}) g
     ON CONFLICT (kpi_id, org_unit_id, (COALESCE(seller_id, 0)), month) DO UPDATE SET
         total = metrics_actualmonth.total + EXCLUDED.total,
         count = metrics_actualmonth.count + EXCLUDED.count,
         first_date = LEAST(metrics_actualmonth.first_date, EXCLUDED.first_date),
-        last_date = GREATEST(metrics_actualmonth.last_date, EXCLUDED.last_date);
+        last_date = GREATEST(metrics_actualmonth.last_date, EXCLUDED.last_date);"""
+
+
+def _pg_subtract(rows: str) -> str:
+    """Take `rows` out of their months: a month left empty goes; one that lost its first or last day
+    reads the new one."""
+    return f"""
+    DELETE FROM metrics_actualmonth m USING ({_pg_groups(rows)}) g WHERE {SAME} AND m.count <= g.count;
+    UPDATE metrics_actualmonth m SET
+        total = m.total - g.total,
+        count = m.count - g.count,
+        first_date = CASE WHEN g.first_date > m.first_date THEN m.first_date ELSE {_pg_day("MIN")} END,
+        last_date = CASE WHEN g.last_date < m.last_date THEN m.last_date ELSE {_pg_day("MAX")} END
+      FROM ({_pg_groups(rows)}) g WHERE {SAME};"""
+
+
+PG_FORWARD = f"""
+CREATE FUNCTION metrics_actualmonth_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {_pg_add("new_rows")}
     RETURN NULL;
 END $$;
 
 -- An update that keeps every row's KPI, unit, seller and date (a new value) moves only the sums; one that
--- moves a row works its months out again from the rows.
+-- moves a row takes the old rows out of their months and adds the new ones.
 CREATE FUNCTION metrics_actualmonth_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (
@@ -62,22 +79,22 @@ BEGIN
          WHERE (o.kpi_id, o.org_unit_id, o.seller_id, o.date) IS DISTINCT FROM
                (n.kpi_id, n.org_unit_id, n.seller_id, n.date)
     ) THEN
-        UPDATE metrics_actualmonth m SET total = m.total + d.delta
+        UPDATE metrics_actualmonth m SET total = m.total + g.delta
           FROM (SELECT n.kpi_id, n.org_unit_id, n.seller_id, date_trunc('month', n.date)::date AS month,
                        SUM(n.value - o.value) AS delta
                   FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 GROUP BY 1, 2, 3, 4 HAVING SUM(n.value - o.value) <> 0) d
-         WHERE m.kpi_id = d.kpi_id AND m.org_unit_id = d.org_unit_id
-           AND COALESCE(m.seller_id, 0) = COALESCE(d.seller_id, 0) AND m.month = d.month;
+                 GROUP BY 1, 2, 3, 4 HAVING SUM(n.value - o.value) <> 0) g
+         WHERE {SAME};
         RETURN NULL;
     END IF;
-    {_pg_redo(f"{OLD_KEYS} UNION {NEW_KEYS}")}
+    {_pg_subtract("old_rows")}
+    {_pg_add("new_rows")}
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION metrics_actualmonth_remove() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {_pg_redo(OLD_KEYS)}
+    {_pg_subtract("old_rows")}
     RETURN NULL;
 END $$;
 
@@ -89,9 +106,7 @@ CREATE TRIGGER metrics_actualmonth_change AFTER UPDATE ON metrics_actual
 CREATE TRIGGER metrics_actualmonth_remove AFTER DELETE ON metrics_actual
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION metrics_actualmonth_remove();
 
-INSERT INTO metrics_actualmonth ({COLUMNS})
-SELECT {KEY}, date_trunc('month', date)::date, SUM(value), COUNT(*), MIN(date), MAX(date)
-  FROM metrics_actual GROUP BY {KEY}, date_trunc('month', date)::date;
+INSERT INTO metrics_actualmonth ({COLUMNS}) {_pg_groups("metrics_actual")};
 """
 
 PG_BACKWARD = """
@@ -106,34 +121,44 @@ DROP FUNCTION metrics_actualmonth_remove();
 # --- SQLite (the embedded default): row-level triggers ------------------------------------------------
 
 
-def _sqlite_redo(row: str) -> str:
-    """Work the month of `row` (OLD or NEW) out again from the actuals."""
-    month = f"date({row}.date, 'start of month')"
-    same = f"kpi_id = {row}.kpi_id AND org_unit_id = {row}.org_unit_id AND seller_id IS {row}.seller_id"
-    return f"""
-    DELETE FROM metrics_actualmonth WHERE {same} AND month = {month};
-    INSERT INTO metrics_actualmonth ({COLUMNS})
-    SELECT {KEY}, {month}, SUM(value), COUNT(*), MIN(date), MAX(date) FROM metrics_actual
-     WHERE {same} AND date >= {month} AND date < date({month}, '+1 month')
-     GROUP BY {KEY};"""
-
-
-SQLITE_FORWARD = [
-    f"""CREATE TRIGGER metrics_actualmonth_add AFTER INSERT ON metrics_actual BEGIN
+SQLITE_ADD = f"""
     INSERT INTO metrics_actualmonth ({COLUMNS})
     VALUES (NEW.kpi_id, NEW.org_unit_id, NEW.seller_id, date(NEW.date, 'start of month'), NEW.value, 1,
             NEW.date, NEW.date)
     ON CONFLICT (kpi_id, org_unit_id, COALESCE(seller_id, 0), month) DO UPDATE SET
         total = total + excluded.total, count = count + 1,
-        first_date = min(first_date, excluded.first_date), last_date = max(last_date, excluded.last_date);
-    END""",
+        first_date = min(first_date, excluded.first_date), last_date = max(last_date, excluded.last_date);"""
+
+_OLD = (
+    "kpi_id = OLD.kpi_id AND org_unit_id = OLD.org_unit_id AND seller_id IS OLD.seller_id "
+    "AND month = date(OLD.date, 'start of month')"
+)
+
+
+def _sqlite_day(fn: str) -> str:
+    return (
+        f"(SELECT {fn}(a.date) FROM metrics_actual a WHERE a.kpi_id = OLD.kpi_id "
+        "AND a.org_unit_id = OLD.org_unit_id AND a.seller_id IS OLD.seller_id "
+        "AND a.date >= date(OLD.date, 'start of month') "
+        "AND a.date < date(OLD.date, 'start of month', '+1 month'))"
+    )
+
+
+# Take the OLD row out of its month: an empty month goes; one that lost its first or last day reads it.
+SQLITE_SUBTRACT = f"""
+    DELETE FROM metrics_actualmonth WHERE {_OLD} AND count <= 1;
+    UPDATE metrics_actualmonth SET total = total - OLD.value, count = count - 1,
+        first_date = CASE WHEN first_date < OLD.date THEN first_date ELSE {_sqlite_day("MIN")} END,
+        last_date = CASE WHEN last_date > OLD.date THEN last_date ELSE {_sqlite_day("MAX")} END
+     WHERE {_OLD};"""
+
+SQLITE_FORWARD = [
+    f"CREATE TRIGGER metrics_actualmonth_add AFTER INSERT ON metrics_actual BEGIN {SQLITE_ADD} END",
     f"""CREATE TRIGGER metrics_actualmonth_change AFTER UPDATE ON metrics_actual BEGIN
-    {_sqlite_redo("OLD")}
-    {_sqlite_redo("NEW")}
+    {SQLITE_SUBTRACT}
+    {SQLITE_ADD}
     END""",
-    f"""CREATE TRIGGER metrics_actualmonth_remove AFTER DELETE ON metrics_actual BEGIN
-    {_sqlite_redo("OLD")}
-    END""",
+    f"CREATE TRIGGER metrics_actualmonth_remove AFTER DELETE ON metrics_actual BEGIN {SQLITE_SUBTRACT} END",
     f"""INSERT INTO metrics_actualmonth ({COLUMNS})
     SELECT {KEY}, date(date, 'start of month'), SUM(value), COUNT(*), MIN(date), MAX(date)
       FROM metrics_actual GROUP BY {KEY}, date(date, 'start of month')""",
