@@ -401,9 +401,12 @@ def evaluate(
     sellers: Iterable[Seller] = (),
     today: dt.date | None = None,
     allowance: Decimal | None = None,
+    known_only: bool = False,
 ) -> Results:
     """Every figure of every KPI for every unit (its subtree) and seller over every window.
-    `allowance` is the churn allowance in percent that credited attainment uses (None: no credit)."""
+    `allowance` is the churn allowance in percent that credited attainment uses (None: no credit).
+    `known_only` leaves out each KPI × subject with no row in its fiscal years to the windows' ends and
+    no target in them: its every answer would be "no data, no target"."""
     today = today or timezone.localdate()
     kpis = list(kpis)
     units, sellers = list(units), list(sellers)
@@ -421,8 +424,12 @@ def evaluate(
     _read_latest(last_kind, windows, scope, figures)
     targets = _read_targets([k.pk for k in kpis], windows, scope)
     subjects = [(UNIT, u.pk) for u in units] + [(SELLER, s.pk) for s in sellers]
+    found = {(kpi_id, subject) for kpi_id, subject, _ in figures} if known_only else set()
+    found |= {(kpi_id, subject) for kpi_id, subject, _ in targets} if known_only else set()
     for kpi in kpis:
         for subject in subjects:
+            if known_only and not any((side, subject) in found for side in {kpi.pk, *sides[kpi.pk]}):
+                continue
             for i, window in enumerate(windows):
                 own = [figures.get((side, subject, i)) for side in sides[kpi.pk]]
                 monthly = targets.get((kpi.pk, subject, window.fiscal_year), {})

@@ -28,6 +28,7 @@ def compute(plan: Plan, quarter: int, *, today: dt.date | None = None) -> list[Q
         sellers=Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path),
         today=today,
         allowance=policy.allowance if policy else None,
+        known_only=True,  # a KPI × subject with neither an actual nor a target is not stored
     )
     previous = {
         (r.kpi_id, engine.SELLER if r.seller_id else engine.UNIT, r.seller_id or r.org_unit_id): r.attainment
