@@ -256,12 +256,12 @@ CELERY_TASK_ROUTES = {
 AOP_CREDENTIAL_KEYS = env_list("AOP_CREDENTIAL_KEYS", [])
 
 # --- API
-# An API token stops working this many days after it was made (core.authentication).
+# An API token stops working this many days after it was made (orgs.authentication).
 AOP_TOKEN_DAYS = env_positive("AOP_TOKEN_DAYS", env_int("AOP_TOKEN_DAYS", 30))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.ExpiringTokenAuthentication",
+        "orgs.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

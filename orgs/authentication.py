@@ -1,4 +1,5 @@
-"""API authentication: DRF's token, refused once it is older than AOP_TOKEN_DAYS."""
+"""API authentication: DRF's token, refused once it is older than AOP_TOKEN_DAYS. In `orgs`, not `core`:
+the token's query reads the user's roles too, which are the permission module's."""
 
 from functools import cache
 
