@@ -120,11 +120,11 @@ class BottomUp:
         return self.approved_total - self.target
 
 
-def top_down_by_child(plan: Plan, children: list[OrgUnit]) -> dict[int, Decimal]:
-    """What the cascade assigned to each child unit (seller rows summed into their child unit)."""
-    return sum_by_child(
-        ((row.org_unit or row.seller.org_unit, row.amount) for row in allocation_rows(plan)), children
-    )
+def top_down_by_child(plan: Plan, children: list[OrgUnit], rows=None) -> dict[int, Decimal]:
+    """What the cascade assigned to each child unit (seller rows summed into their child unit); `rows`:
+    the plan's allocation rows when the caller has read them already."""
+    rows = allocation_rows(plan) if rows is None else rows
+    return sum_by_child(((row.org_unit or row.seller.org_unit, row.amount) for row in rows), children)
 
 
 def sum_by_child(amounts, children: list[OrgUnit]) -> dict[int, Decimal]:

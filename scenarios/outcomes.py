@@ -28,7 +28,7 @@ from metrics.models import ChurnPolicy
 from orgs.fiscal import FiscalYearRules
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 from planning import calc
-from planning.bottom_up import sum_by_child
+from planning.bottom_up import sum_by_child, top_down_by_child
 from planning.capacity import (
     CapacityRow,
     Seat,
@@ -203,13 +203,9 @@ def _split(base: Basis, assumptions: dict, warnings: list[str]) -> _Split:
     except ValidationError as error:
         warnings += [f"The target cannot be split this way: {m}" for m in error.messages]
         return _Split(buffer, method, weights, True, [], {})
-    phased: dict[Decimal, list[Decimal]] = {}  # an amount's phasing: a split's amounts mostly repeat
-    lines = []
-    for r in preview.new_rows:
-        amount = r.amount
-        if amount not in phased:
-            phased[amount] = calc.phase(amount, weights, base.rules)
-        lines.append(SplitLine(r.recipient, amount, list(phased[amount])))
+    lines = [  # calc.phase remembers its answers: a split's amounts mostly repeat
+        SplitLine(r.recipient, r.amount, calc.phase(r.amount, weights, base.rules)) for r in preview.new_rows
+    ]
     return _Split(buffer, method, weights, True, lines, _by_child(lines, base))
 
 
@@ -219,12 +215,8 @@ def _grid(base: Basis) -> tuple[list[SplitLine], dict[int, Decimal]]:
     if base.grid is None:
         rows = allocation_rows(base.plan)
         lines = [SplitLine(r.recipient, r.amount, r.month_amounts) for r in rows]
-        by_unit = {}
-        if base.units[0] != base.plan.org_unit:
-            by_unit = sum_by_child(
-                ((r.org_unit or r.seller.org_unit, line.amount) for r, line in zip(rows, lines, strict=True)),
-                base.units,
-            )
+        below = base.units[0] != base.plan.org_unit
+        by_unit = top_down_by_child(base.plan, base.units, rows) if below else {}
         base.grid = (lines, by_unit)
     return base.grid
 
