@@ -76,6 +76,14 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().visible_to(self.context["request"].user)
 
 
+def _has_children(field: serializers.Field) -> bool:
+    return (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
+    )
+
+
 class VersionedSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(
         min_value=1,
@@ -86,12 +94,17 @@ class VersionedSerializer(serializers.ModelSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         """The fields DRF works out from the model, worked out once per class: DRF reads the model's options
         again for every serializer made (a sixth of an API retrieve's time), though they depend on the class
-        alone. Each serializer still gets its own copy, as DRF gives it of the declared fields."""
+        alone. Each serializer still gets its own copy of each field (binding sets the copy's name and
+        parent): a shallow one, as a field keeps no state of its own but what binding sets; a deep one where
+        a field holds a child field bound to it (a list of references, a nested serializer)."""
         template = type(self).__dict__.get("_fields_template")
         if template is None:
             template = super().get_fields()
             type(self)._fields_template = template
-        return copy.deepcopy(template)
+        return {
+            name: copy.deepcopy(field) if _has_children(field) else copy.copy(field)
+            for name, field in template.items()
+        }
 
     def validate(self, attrs: dict) -> dict:
         if self.instance is not None and "version" not in attrs:

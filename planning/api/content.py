@@ -1,6 +1,8 @@
 """Step 1 content over the API: objectives, strategies, initiatives, risks and sales targets, one
 viewset each, and the version a delete names."""
 
+from django.db.models import prefetch_related_objects
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api import VersionedSerializer, VisibleRelatedField
 from core.registry import ContentKind, registry
+from orgs import permissions
 from planning import content
 from planning.kinds import KINDS, STEP1
 from planning.models import LongTermGoal, Objective, Plan, Strategy
@@ -105,6 +108,21 @@ class PlanContentViewSet(viewsets.ModelViewSet):
         if "objectives" in {f.name for f in kind.model._meta.many_to_many}:
             qs = qs.prefetch_related("objectives")
         return qs
+
+    def get_object(self):
+        """The record of the URL by `permissions.visible_row`, with the list's rule (what the user may not
+        see answers 404); the ORM's way rebuilds the restricted query on every request. A kind whose viewset
+        reads its own queryset (assessments) keeps DRF's way."""
+        if type(self).get_queryset is not PlanContentViewSet.get_queryset:
+            return super().get_object()
+        model = KINDS[self.slug].model
+        instance = permissions.visible_row(model, self.request.user, self.kwargs["pk"])
+        if instance is None:
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        if "objectives" in {f.name for f in model._meta.many_to_many}:
+            prefetch_related_objects([instance], "objectives")
+        self.check_object_permissions(self.request, instance)
+        return instance
 
     def perform_create(self, serializer) -> None:
         data = dict(serializer.validated_data)

@@ -47,6 +47,43 @@ def test_links_must_stay_inside_the_plan_and_unseen_ids_are_unknown(org, plan, p
     assert api.get(f"/api/objectives/{hidden.pk}/").status_code == 404
 
 
+def test_a_record_is_retrieved_by_whoever_lists_it_and_is_404_to_everyone_else(org, plan, people):
+    """The retrieve reads its record by id and decides on the unit's path (permissions.visible_row): the
+    same answer as the list for every seat, for a record above the seat's unit, and for ids that are no
+    record at all; a strategy comes back with its objectives."""
+    objective = Objective.objects.create(plan=plan, title="Grow", weight=D("40"))
+    company_goal = Objective.objects.create(plan=PlanFactory(org_unit=org.company), title="Company's")
+    strategy = api_as(people.leader).post(
+        "/api/strategies/", {"plan": plan.pk, "title": "Land", "objectives": [objective.pk]}, format="json"
+    )
+    assert strategy.status_code == 201
+    for user in vars(people).values():
+        api = api_as(user)
+        listed = {row["id"] for row in api.get("/api/objectives/").data["results"]}
+        for record in (objective, company_goal):
+            answer = api.get(f"/api/objectives/{record.pk}/")
+            assert answer.status_code == (200 if record.pk in listed else 404), (user.username, record.title)
+    read = dict(api_as(people.viewer).get(f"/api/objectives/{objective.pk}/").data)
+    assert read.pop("created_at") == objective.created_at.isoformat().replace("+00:00", "Z")
+    read.pop("updated_at")
+    assert read == {
+        "id": objective.pk,
+        "plan": plan.pk,
+        "title": "Grow",
+        "description": "",
+        "weight": "40.00",
+        "long_term_goal": None,
+        "version": 1,
+    }
+    assert api_as(people.sibling).get(f"/api/objectives/{objective.pk}/").status_code == 404
+    assert api_as(people.executive).get(f"/api/strategies/{strategy.data['id']}/").data["objectives"] == [
+        objective.pk
+    ]
+    missing = f"/api/objectives/{2**63}/", "/api/objectives/abc/", f"/api/objectives/{company_goal.pk + 99}/"
+    assert [api_as(people.ops).get(url).status_code for url in missing] == [404, 404, 404]
+    assert api_as(None).get(f"/api/objectives/{objective.pk}/").status_code == 401
+
+
 def test_a_viewer_reads_but_cannot_write(plan, people):
     api_as(people.leader).post("/api/risks/", {"plan": plan.pk, "title": "Churn"}, format="json")
     viewer = api_as(people.viewer)
