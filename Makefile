@@ -42,6 +42,9 @@ run: system-debs-run $(VENV)/.run-installed
 	@echo "AOP: open http://127.0.0.1:$(PORT)/ and sign in with a login above. Ctrl-C stops the web server and the worker."
 	$(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
+# The suite in one process per core, each test file whole in one of them (its module fixtures built once);
+# each process has its own test database and Redis database (aop/settings.py). PYTEST_PARALLEL= runs it in one.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 test: export DEBUG ?= 1
 test: system-debs-test $(VENV)/.test-installed
 	$(BIN)/ruff check .
@@ -49,7 +52,7 @@ test: system-debs-test $(VENV)/.test-installed
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # Benchmarks on PostgreSQL (a database of their own): make bench [SIZE=small|medium|full], full by default
 SIZE ?= full

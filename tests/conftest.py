@@ -3,9 +3,11 @@
 import os
 import sys
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
 from core import formatting
@@ -17,6 +19,23 @@ def pytest_configure(config):
     # Hashing passwords with PBKDF2 costs ~0.4 s per user; tests create hundreds. The hasher is not
     # under test here, so the suite uses the fastest one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _own_redis_database(os.environ.get("PYTEST_XDIST_WORKER", ""))
+
+
+def _own_redis_database(worker: str) -> None:
+    """`make test` runs the suite in several processes (pytest-xdist's gw0, gw1, …), each with a test
+    database of its own; each takes a Redis database of its own too, the given one and those below it, for
+    the cache and the broker, here and in the workers and commands it starts: no process reads another's
+    cached settings or runs another's queued jobs. Before anything has used the cache or the broker."""
+    if not settings.REDIS_URL or not worker.startswith("gw"):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    url = url._replace(path=f"/{(int(url.path.strip('/') or 0) - int(worker[2:])) % 16}").geturl()
+    os.environ["REDIS_URL"] = settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    from aop.celery import app  # its configuration was read when Django started
+
+    app.conf.broker_url = url
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -42,10 +61,28 @@ def pytest_collection_modifyitems(config, items):
         print(f"\n{len(drop)} PostgreSQL/Redis tests deselected: they need DATABASE_URL and REDIS_URL.")
 
 
-def pytest_terminal_summary(terminalreporter):
+def _fuzz_requests() -> int:
     fuzz = sys.modules.get("tests.test_api_fuzz")
-    if fuzz and fuzz.REQUESTS["count"]:
-        terminalreporter.write_line(f"API fuzzing sent {fuzz.REQUESTS['count']:,} generated requests.")
+    return fuzz.REQUESTS["count"] if fuzz else 0
+
+
+FUZZ_REQUESTS_OF_WORKERS = []
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # a pytest-xdist worker: its count goes to the controller
+        session.config.workeroutput["fuzz_requests"] = _fuzz_requests()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    FUZZ_REQUESTS_OF_WORKERS.append(getattr(node, "workeroutput", {}).get("fuzz_requests", 0))
+
+
+def pytest_terminal_summary(terminalreporter):
+    count = _fuzz_requests() + sum(FUZZ_REQUESTS_OF_WORKERS)
+    if count:
+        terminalreporter.write_line(f"API fuzzing sent {count:,} generated requests.")
 
 
 @pytest.fixture(autouse=True)
@@ -130,6 +167,17 @@ def restore_catalogues() -> None:
     if not KPI.objects.exists():
         importlib.import_module("metrics.migrations.0002_default_kpis").seed(apps, None)
         importlib.import_module("metrics.migrations.0007_percentages_are_ratios").forwards(apps, None)
+
+
+def _catalogues_after_flush(app_config, **kwargs) -> None:
+    if app_config.label == "metrics":
+        restore_catalogues()
+
+
+# A transactional test (live server, real workers) ends with a flush of every table, then Django sends
+# post_migrate: the catalogues come back with it, as the migrations left them. Tests that read them then find
+# them whatever ran before in the same process (`make test` runs several, each its own order of files).
+post_migrate.connect(_catalogues_after_flush, dispatch_uid="tests-catalogues-after-flush")
 
 
 @pytest.fixture
