@@ -43,7 +43,7 @@ run: system-debs-run $(VENV)/.run-installed
 	$(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 # The suite in one process per core, each test file whole in one of them (its module fixtures built once);
-# each process has its own test database and Redis database (aop/settings.py). PYTEST_PARALLEL= runs it in one.
+# each process has its own test database and Redis database (tests/conftest.py). PYTEST_PARALLEL= runs it in one.
 PYTEST_PARALLEL ?= -n auto --dist loadfile
 test: export DEBUG ?= 1
 test: system-debs-test $(VENV)/.test-installed
