@@ -4,21 +4,20 @@ the token's query reads the user's roles too, which are the permission module's.
 from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.db import connections, router
-from django.db.models.sql.compiler import SQLCompiler
+from django.db import router
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from core.prepared import Prepared
 from core.tokens import token_is_expired
 from orgs import permissions
 
 
 @cache
-def _token_query(alias: str) -> tuple[str, SQLCompiler, list[str]]:
-    """(SQL, its compiler, the user's fields) of the token lookup: the token, its user and a row per role
-    the user holds (role, unit path), in the order the permission checks read them. The ORM builds it
-    once per database; building it costs more than running it, and the query is the same for every key."""
+def _token_query(alias: str) -> tuple[Prepared, list[str]]:
+    """The token lookup and the user's fields: the token, its user and a row per role the user holds (role,
+    unit path), in the order the permission checks read them; the same query for every key."""
     user_fields = [f.attname for f in get_user_model()._meta.concrete_fields]
     query = (
         Token.objects.using(alias)
@@ -30,11 +29,8 @@ def _token_query(alias: str) -> tuple[str, SQLCompiler, list[str]]:
             "user__memberships__role",
             "user__memberships__org_unit__path",
         )
-        .query
     )
-    compiler = query.get_compiler(alias)
-    sql, _ = compiler.as_sql()
-    return sql, compiler, user_fields
+    return Prepared.of(query), user_fields
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -47,10 +43,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key: str):
         alias = router.db_for_read(Token)
-        sql, compiler, user_fields = _token_query(alias)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, [key])
-            rows = list(compiler.results_iter([cursor.fetchall()]))  # the ORM's own type conversions
+        query, user_fields = _token_query(alias)
+        rows = query.rows([key])
         if not rows:
             raise AuthenticationFailed("Invalid token.")
         user = get_user_model().from_db(alias, user_fields, rows[0][1:-2])

@@ -7,10 +7,10 @@ services and tasks all ask here; what a user may not see answers 404, not 403.
 from functools import cache, reduce
 from operator import or_
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import Model, Q, QuerySet
-from django.db.models.sql.compiler import SQLCompiler
 
+from core.prepared import Prepared
 from orgs.models import Membership, OrgUnit, Role, Seller
 
 READ = frozenset(Role.values)
@@ -69,15 +69,12 @@ def restrict(
 
 
 @cache
-def _row_query(model: type[Model], alias: str) -> tuple[str, SQLCompiler, list[str]]:
-    """(SQL, its compiler, the model's fields) of "row `pk` of `model` and the path of its org unit". The
-    ORM builds it once per model and database: building a query costs more than running one by its key."""
+def _row_query(model: type[Model], alias: str) -> tuple[Prepared, list[str]]:
+    """The query of row `pk` of `model` with the path of its org unit, and the model's fields."""
     fields = [f.attname for f in model._meta.concrete_fields]
     unit_field = model._default_manager.all().unit_field
     path = f"{unit_field}__path" if unit_field else "path"
-    compiler = model._default_manager.using(alias).filter(pk=0).values_list(*fields, path).query
-    compiler = compiler.get_compiler(alias)
-    return compiler.as_sql()[0], compiler, fields
+    return Prepared.of(model._default_manager.using(alias).filter(pk=0).values_list(*fields, path)), fields
 
 
 def visible_row(model: type[Model], user, pk, roles: frozenset[str] = READ) -> Model | None:
@@ -87,10 +84,8 @@ def visible_row(model: type[Model], user, pk, roles: frozenset[str] = READ) -> M
     if not user.is_authenticated or not user.is_active or not str(pk).isdigit() or int(pk) >= 2**63:
         return None
     alias = router.db_for_read(model)
-    sql, compiler, fields = _row_query(model, alias)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [int(pk)])
-        rows = list(compiler.results_iter([cursor.fetchall()]))  # the ORM's own type conversions
+    query, fields = _row_query(model, alias)
+    rows = query.rows([int(pk)])
     if not rows:
         return None
     *values, path = rows[0]

@@ -93,6 +93,10 @@ def _split(data: dict) -> tuple[dict, dict]:
     return values, m2m
 
 
+def _links_objectives(model) -> bool:
+    return "objectives" in {f.name for f in model._meta.many_to_many}
+
+
 class PlanContentViewSet(viewsets.ModelViewSet):
     """Shared by every kind of Step 1 record; `slug` picks the kind."""
 
@@ -105,7 +109,7 @@ class PlanContentViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         kind = KINDS[self.slug]
         qs = kind.model.objects.visible_to(self.request.user).order_by("plan", "pk")
-        if "objectives" in {f.name for f in kind.model._meta.many_to_many}:
+        if _links_objectives(kind.model):
             qs = qs.prefetch_related("objectives")
         return qs
 
@@ -119,7 +123,7 @@ class PlanContentViewSet(viewsets.ModelViewSet):
         instance = permissions.visible_row(model, self.request.user, self.kwargs["pk"])
         if instance is None:
             raise Http404(f"No {model._meta.object_name} matches the given query.")
-        if "objectives" in {f.name for f in model._meta.many_to_many}:
+        if _links_objectives(model):
             prefetch_related_objects([instance], "objectives")
         self.check_object_permissions(self.request, instance)
         return instance
