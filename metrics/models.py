@@ -291,14 +291,22 @@ class Actual(models.Model):
         API = "api", "API"
         PULL = "pull", "Pull source"
 
+    # The references are checked once per statement on PostgreSQL, by triggers as strict as a foreign key
+    # (core.statement_references, migration 0012), and by SQLite's own foreign keys.
     # Indexed by the constraints and the (kpi, org unit, date) index, which all lead with it.
-    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="actuals", db_index=False)
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(
+        KPI, on_delete=models.PROTECT, related_name="actuals", db_index=False, db_constraint=False
+    )
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    seller = models.ForeignKey(
+        Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     date = models.DateField()
     value = models.DecimalField(**VALUE)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SubjectQuerySet.as_manager()
@@ -446,11 +454,14 @@ class RollupRun(models.Model):
 class QuarterlyRollup(models.Model):
     """A KPI at one unit of a plan's subtree (or one seller) over one fiscal quarter, as last computed."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rollups")
+    # References checked once per statement on PostgreSQL, as the actuals' are (migration 0013).
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rollups", db_constraint=False)
     quarter = models.PositiveSmallIntegerField()
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+")
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    seller = models.ForeignKey(
+        Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     target = models.DecimalField(**VALUE, null=True)
     expected = models.DecimalField(
         **VALUE, null=True, help_text="The target phased to date: the whole target once the quarter ended."
