@@ -59,15 +59,16 @@ def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
     } | trace_context(plan)
 
 
-def _pager(request: HttpRequest | None, param: str, page) -> dict | None:
+def _pager(request: HttpRequest | None, param: str, page, anchor: str = "") -> dict | None:
     """Links to a table's previous and next pages, keeping the other tables' pages."""
     if request is None or page.paginator.num_pages < 2:
         return None
+    anchor = anchor or param[: -len("_page")]
 
     def link(number: int) -> str:
         query = request.GET.copy()
         query[param] = number
-        return f"?{query.urlencode()}#{param[: -len('_page')]}"
+        return f"?{query.urlencode()}#{anchor}"
 
     return {
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
@@ -89,12 +90,21 @@ def trace_context(plan: Plan) -> dict:
     }
 
 
+def tree_context(plan: Plan, request: HttpRequest) -> dict:
+    """The strategy tree with a page of its objectives (`?tree_page=N`, as many as a table shows): a plan
+    of hundreds of objectives stays quick to draw and to read."""
+    plan_tree = tree.plan_tree(plan)
+    page = Paginator(plan_tree.objectives, STEP1_PAGE).get_page(request.GET.get("tree_page"))
+    page.pager = _pager(request, "tree_page", page, anchor="strategy-tree")
+    return {"tree": plan_tree, "tree_page": page}
+
+
 @login_required
 @require_safe
 def alignment(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = plan_context(request, plan, tab="alignment") | alignment_context(plan, request)
-    context |= {"subtab": "alignment", "tree": tree.plan_tree(plan)}
+    context |= {"subtab": "alignment"} | tree_context(plan, request)
     return render(request, "planning/alignment.html", context)
 
 

@@ -7,13 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from planning import selectors
-from planning import tree as strategy_tree
+from planning.views.content import tree_context
 
 
 @login_required
 @require_GET
 def tree(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    return render(
-        request, "planning/partials/tree.html", {"plan": plan, "tree": strategy_tree.plan_tree(plan)}
-    )
+    return render(request, "planning/partials/tree.html", {"plan": plan} | tree_context(plan, request))

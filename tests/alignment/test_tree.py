@@ -131,3 +131,25 @@ def test_the_tree_costs_the_same_queries_for_2_or_20_objectives(client, shaped, 
         values = {"name": f"L{n}", "category": "programs", "objective": objective, "initiative": initiative}
         budgets.line_create(actor=people.leader, budget=budget, values=values, opening=D(1))
     assert count() == small
+
+
+def test_a_plan_of_many_objectives_shows_its_tree_a_page_at_a_time(client, shaped, people):
+    # 2 objectives of the fixture and 53 more: pages of 50, the unlinked items on every page.
+    Objective.objects.bulk_create(
+        Objective(plan=shaped, title=f"Objective {n:02}", weight=1) for n in range(53)
+    )
+    client.force_login(people.viewer)
+    page = client.get(reverse("planning:alignment", args=[shaped.pk])).content.decode()
+    tree_part = page[
+        page.index('id="strategy-tree"') : page.index("</section>", page.index('id="strategy-tree"'))
+    ]
+    assert tree_part.count('<span class="tree-kind">Objective</span>') == 50
+    assert "Objective 47</strong>" in tree_part and "Objective 48</strong>" not in tree_part
+    assert "Objectives 1–50 of 55" in tree_part
+    assert 'href="?tree_page=2#strategy-tree">Next →</a>' in tree_part
+    assert 'Not linked</span> to any objective <span class="badge badge-warn">2</span>' in tree_part
+    second = client.get(reverse("planning:tree", args=[shaped.pk]), {"tree_page": 2}).content.decode()
+    assert second.count('<span class="tree-kind">Objective</span>') == 5
+    assert "Objective 48</strong>" in second and "Objectives 51–55 of 55" in second
+    assert f'hx-get="/plans/{shaped.pk}/alignment/tree/?tree_page=2"' in second
+    assert 'href="?tree_page=1#strategy-tree">← Previous</a>' in second
