@@ -10,7 +10,9 @@ application deletes or nulls the references first: on_delete runs in Django's co
 
 The guarantee is the foreign key's: a reference is present when the statement ends, and stays present
 until the transaction ends (a concurrent delete waits on the lock; after it, its own check sees the new
-rows). Not covered: changing a referenced row's id, which the application never does.
+rows). That last step holds under READ COMMITTED, the isolation every connection of the application uses:
+under REPEATABLE READ a delete's check would read its transaction's snapshot, where PostgreSQL's own check
+reads the latest. Not covered: changing a referenced row's id, which the application never does.
 
 `operation` is the migration: the model state marks the fields db_constraint=False; on PostgreSQL their
 foreign key constraints give way to the triggers (`forward`, `backward`); SQLite keeps its foreign keys,

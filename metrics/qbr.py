@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from budgets import selectors as budget_selectors
 from budgets.models import Budget, Spend
 from capabilities.charts import FONT
-from core import editing, formatting
+from core import editing, formatting, paging
 from core.queue import QueueUnavailable
 from core.sheet import month_columns
 from metrics import engine, pipeline, services, tasks
@@ -141,8 +140,8 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "run": RollupRun.objects.filter(plan=plan, quarter=quarter).select_related("requested_by").first(),
         "can_run": permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),
         "top": top,
-        "units": _page(request, unit_rows(plan, quarter), "units_page"),
-        "sellers": _page(request, seller_rows(plan, quarter), "sellers_page"),
+        "units": paging.paged(request, unit_rows(plan, quarter), "units_page", size=QBR_PAGE),
+        "sellers": paging.paged(request, seller_rows(plan, quarter), "sellers_page", size=QBR_PAGE),
         "flags": flagged(top),
         "kpis": kpis,
         "chosen": chosen,
@@ -172,26 +171,6 @@ def _run_status(request: HttpRequest, plan, quarter: int) -> HttpResponse:
         return finished
     context = {"plan": plan, "quarter": quarter, "run": run, "top": top_rows(plan, quarter)}
     return render(request, "metrics/partials/run_status.html", context)
-
-
-def _page(request: HttpRequest, rows: QuerySet, param: str) -> Page:
-    """A page of a table (`?<param>=N`, counted in SQL), with `pager`: links to its previous and next
-    pages that keep the rest of the query (the quarter, the trend's KPI, the other table's page)."""
-    page = Paginator(rows, QBR_PAGE).get_page(request.GET.get(param))
-    page.pager = None
-    if page.paginator.num_pages > 1:
-        anchor = param.removesuffix("_page")
-
-        def link(number: int) -> str:
-            query = request.GET.copy()
-            query[param] = number
-            return f"?{query.urlencode()}#{anchor}"
-
-        page.pager = {
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-        }
-    return page
 
 
 @dataclass

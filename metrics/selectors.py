@@ -2,10 +2,11 @@
 coverage and status, churn figures and credited attainment per seller."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from metrics import calc, engine, smart
 from metrics.models import KPI, ChurnPolicy, DataSource, KPITarget
@@ -145,20 +146,31 @@ class SellerCredit:
     credited: Decimal | None
 
 
-def seller_credit_list(plan: Plan, policy: ChurnPolicy | None, today: dt.date) -> list[SellerCredit]:
-    """Per seller of the unit: revenue year to date against quota to date, and the credit after the
-    allowance, from the KPI engine. Quota is the seller's revenue targets to date, or their ramped
-    monthly quota over the months begun where none are set."""
+def credit_sellers(plan: Plan, today: dt.date) -> QuerySet[Seller]:
+    """The sellers `seller_credit_list` answers for: those of the plan's subtree on its books in the year
+    to date, by name."""
+    window = engine.year_to_date(plan.fiscal_year, today)
+    if window is None:
+        return Seller.objects.none()
+    return (
+        Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path, start_date__lte=window.end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=window.start))
+        .select_related("org_unit")
+        .order_by("name", "pk")
+    )
+
+
+def seller_credit_list(
+    plan: Plan, policy: ChurnPolicy | None, today: dt.date, sellers: Iterable[Seller] | None = None
+) -> list[SellerCredit]:
+    """Per seller of the unit (or of `sellers`, a page of `credit_sellers`): revenue year to date against
+    quota to date, and the credit after the allowance, from the KPI engine. Quota is the seller's revenue
+    targets to date, or their ramped monthly quota over the months begun where none are set."""
     revenue = KPI.objects.filter(code="revenue").first()
     window = engine.year_to_date(plan.fiscal_year, today)
     if revenue is None or window is None:
         return []
-    sellers = list(
-        Seller.objects.filter(org_unit__path__startswith=plan.org_unit.path, start_date__lte=window.end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=window.start))
-        .select_related("org_unit")
-        .order_by("name")
-    )
+    sellers = list(credit_sellers(plan, today) if sellers is None else sellers)
     allowance = policy.allowance if policy else ZERO
     results = engine.evaluate(
         kpis=[revenue], windows=[window], sellers=sellers, today=today, allowance=allowance

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import editing, sheet
+from core import editing, paging, sheet
 from core.queue import QueueUnavailable
 from metrics import (
     engine,
@@ -263,6 +263,9 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
     ]
     policy = ChurnPolicy.objects.filter(plan=plan).first()
     rules = FiscalCalendar.load().rules
+    # A page of the sellers' credit table: the engine answers for the page's sellers only.
+    credits = paging.paged(request, selectors.credit_sellers(plan, today), "credits_page")
+    credits.object_list = selectors.seller_credit_list(plan, policy, today, sellers=credits.object_list)
     context = plan_context(request, plan, tab="metrics") | {
         "rows": rows,
         "kpis": kpis,
@@ -275,7 +278,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "policy": policy,
         "churn": selectors.churn_get(policy) if policy else None,
         "policy_form": forms.ChurnPolicyForm(instance=policy or ChurnPolicy(plan=plan)),
-        "credits": selectors.seller_credit_list(plan, policy, today),
+        "credits": credits,
         "can_metrics": permissions.has_role(request.user, plan.org_unit, permissions.EDIT_METRICS),
         "can_policy": plan.is_editable
         and permissions.has_role(request.user, plan.org_unit, permissions.MANAGE_ORG),

@@ -3,14 +3,13 @@ and the traceability panel."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from core import editing
+from core import editing, paging
 from planning import content, selectors, tree
 from planning import goals as long_term_goals
 from planning import traceability as trace
@@ -35,7 +34,7 @@ def _refreshing(response: HttpResponse) -> HttpResponse:
 # --- The alignment tab ----------------------------------------------------------------------------
 
 
-STEP1_PAGE = 50  # rows of one Step 1 table per page: a plan of hundreds of items stays quick and short
+STEP1_PAGE = paging.TABLE_PAGE  # rows of one Step 1 table (and of the tree's objectives) per page
 TRACE_SHOWN = 10  # names listed in each traceability list; the badge gives the count
 
 
@@ -47,9 +46,7 @@ def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
             param = f"{kind.slug}_page"
             rows = kind.rows(plan)
             rows = rows if rows.ordered else rows.order_by("pk")  # the order they were entered in
-            page = Paginator(rows, STEP1_PAGE).get_page(request.GET.get(param) if request else 1)
-            page.pager = _pager(request, param, page)
-            sections.append((kind, page))
+            sections.append((kind, paging.paged(request, rows, param, size=STEP1_PAGE)))
     weight_total = Objective.objects.filter(plan=plan).aggregate(total=Sum("weight"))["total"]
     return {
         "sections": sections,
@@ -57,23 +54,6 @@ def alignment_context(plan: Plan, request: HttpRequest | None = None) -> dict:
         "weights_off": weight_total is not None and weight_total != 100,
         "goals": long_term_goals.goal_list_for_plan(plan=plan),
     } | trace_context(plan)
-
-
-def _pager(request: HttpRequest | None, param: str, page, anchor: str = "") -> dict | None:
-    """Links to a table's previous and next pages, keeping the other tables' pages."""
-    if request is None or page.paginator.num_pages < 2:
-        return None
-    anchor = anchor or param[: -len("_page")]
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = number
-        return f"?{query.urlencode()}#{anchor}"
-
-    return {
-        "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "next": link(page.next_page_number()) if page.has_next() else None,
-    }
 
 
 def trace_context(plan: Plan) -> dict:
@@ -94,8 +74,7 @@ def tree_context(plan: Plan, request: HttpRequest) -> dict:
     """The strategy tree with a page of its objectives (`?tree_page=N`, as many as a table shows): a plan
     of hundreds of objectives stays quick to draw and to read."""
     plan_tree = tree.plan_tree(plan)
-    page = Paginator(plan_tree.objectives, STEP1_PAGE).get_page(request.GET.get("tree_page"))
-    page.pager = _pager(request, "tree_page", page, anchor="strategy-tree")
+    page = paging.paged(request, plan_tree.objectives, "tree_page", size=STEP1_PAGE, anchor="strategy-tree")
     return {"tree": plan_tree, "tree_page": page}
 
 

@@ -145,11 +145,11 @@ def test_a_plan_of_many_objectives_shows_its_tree_a_page_at_a_time(client, shape
     ]
     assert tree_part.count('<span class="tree-kind">Objective</span>') == 50
     assert "Objective 47</strong>" in tree_part and "Objective 48</strong>" not in tree_part
-    assert "Objectives 1–50 of 55" in tree_part
+    assert "1–50 of 55 objectives" in tree_part
     assert 'href="?tree_page=2#strategy-tree">Next →</a>' in tree_part
     assert 'Not linked</span> to any objective <span class="badge badge-warn">2</span>' in tree_part
     second = client.get(reverse("planning:tree", args=[shaped.pk]), {"tree_page": 2}).content.decode()
     assert second.count('<span class="tree-kind">Objective</span>') == 5
-    assert "Objective 48</strong>" in second and "Objectives 51–55 of 55" in second
+    assert "Objective 48</strong>" in second and "51–55 of 55 objectives" in second
     assert f'hx-get="/plans/{shaped.pk}/alignment/tree/?tree_page=2"' in second
     assert 'href="?tree_page=1#strategy-tree">← Previous</a>' in second

@@ -1,14 +1,17 @@
 """Step 4 pages and API by role: catalogue and SMART, readiness, imports, the plan tab, churn policy."""
 
+import datetime as dt
 from decimal import Decimal as D
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics import services
 from metrics.models import KPI, ChurnPolicy, KPITarget
 from planning.models import Objective, SalesTarget
 from tests.conftest import api_as
+from tests.factories import SellerFactory
 
 
 def test_the_catalogue_shows_each_kpis_smart_result_and_what_is_missing(client, people):
@@ -121,3 +124,25 @@ def test_kpi_targets_and_attainment_over_the_api(plan, people):
     rows = api.get(f"/api/kpi-attainment/?plan={plan.pk}").data
     assert {r["kpi"] for r in rows} == {"revenue"}
     assert services.today()
+
+
+def test_the_sellers_credit_table_shows_a_page_of_50_sellers(client, plan, people, monkeypatch):
+    # 53 sellers on the books in mid-2028: the engine answers for the page's sellers, 50 then 3.
+    monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2028, 6, 15))
+    for n in range(53):
+        SellerFactory(org_unit=plan.org_unit, name=f"Seller {n:02}", monthly_quota=D("1000"))
+    client.force_login(people.leader)
+    url = reverse("metrics:plan", args=[plan.pk])
+
+    def table(query: dict) -> str:
+        page = client.get(url, query).content.decode()
+        start = page.index('<h3 id="credits">')
+        return page[start : page.index("</section>", start)]
+
+    first = table({})
+    assert first.count("<tr><td>Seller ") == 50 and "<td>Seller 49</td>" in first
+    assert "1–50 of 53 sellers" in first and 'href="?credits_page=2#credits">Next →</a>' in first
+    assert '<td>Seller 00</td><td>Team A1</td><td class="num">$6,000</td>' in first  # January to June × 1,000
+    second = table({"credits_page": 2})
+    assert second.count("<tr><td>Seller ") == 3 and "<td>Seller 52</td>" in second
+    assert "51–53 of 53 sellers" in second and 'href="?credits_page=1#credits">← Previous</a>' in second
