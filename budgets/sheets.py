@@ -24,7 +24,7 @@ class SpendSheet(Sheet):
         self.url = reverse("budgets:spend-cells", args=[plan.pk])
         self.caption = f"Actual spend of {plan.org_unit}'s budget by line and fiscal month"
         self.columns = [
-            *month_columns(FiscalCalendar.load().rules.periods(plan.fiscal_year)),
+            *month_columns(FiscalCalendar.current_rules().periods(plan.fiscal_year)),
             Column("spent", "Spent", "Spent in the year", editable=False),
             Column("allocated", "Allocated", "Allocated to the line now", editable=False),
             Column("remaining", "Remaining", "Allocated − spent", editable=False),

@@ -66,7 +66,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         "page": Paginator(moves, settings.AOP_PAGE_SIZE).get_page(request.GET.get("page")),
         "move_form": forms.MoveForm(budget=budget),
         "budget_form": forms.BudgetForm(instance=budget, initial={"version": budget.version}),
-        "periods": FiscalCalendar.load().rules.periods(plan.fiscal_year),
+        "periods": FiscalCalendar.current_rules().periods(plan.fiscal_year),
         "category_chart": charts.by_category(
             selectors.budget_category_totals_get(rows), currency=budget.currency
         ),
@@ -212,7 +212,11 @@ def spend_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     if budget is None or fmt not in ("csv", "xlsx"):
         raise Http404("Nothing to export.")
     body, content_type = gridfile.spend_file(
-        plan, selectors.budget_lines_list(budget), FiscalCalendar.load().rules, fmt, currency=budget.currency
+        plan,
+        selectors.budget_lines_list(budget),
+        FiscalCalendar.current_rules(),
+        fmt,
+        currency=budget.currency,
     )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
@@ -235,7 +239,7 @@ def spend_import(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         rows = gridfile.read_rows(
             upload,
-            FiscalCalendar.load().rules,
+            FiscalCalendar.current_rules(),
             plan.fiscal_year,
             number_format=form.cleaned_data["number_format"],
         )

@@ -44,7 +44,7 @@ NAMES = ["Contoso", "Fabrikam", "Litware", "Northwind Traders", "Tailspin", "Win
 def seed(units: dict[str, OrgUnit], users: dict) -> list[ImportBatch]:
     today = timezone.localdate()
     earlier, later = today - dt.timedelta(days=28), today - dt.timedelta(days=14)
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     at = rules.locate(today)
     window = engine.quarter(at.fiscal_year, at.quarter)
     rng = random.Random(22)

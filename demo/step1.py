@@ -182,7 +182,7 @@ def _hand_edit(plan: Plan, actor) -> None:
     months = row.month_amounts
     moved = (months[0] / 5).quantize(Decimal("0.01"))
     months[0], months[11] = months[0] - moved, months[11] + moved
-    first, *_, last = FiscalCalendar.load().rules.periods(plan.fiscal_year)
+    first, *_, last = FiscalCalendar.current_rules().periods(plan.fiscal_year)
     why = f"Moved {moved:,} from {first.label} to {last.label}, when the Contoso renewal signs."
     grid.allocation_update(
         actor=actor, allocation=row, version=row.version, months=months, weight=row.weight, comment=why

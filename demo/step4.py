@@ -59,7 +59,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
         kpi = kpis[code]
         kpis[code] = services.kpi_update(actor=admin, kpi=kpi, version=kpi.version, values=values)
     DataSource.objects.filter(kpi__code="calls-made").update(
-        ready_by=FiscalCalendar.load().rules.year_range(2027)[0]
+        ready_by=FiscalCalendar.current_rules().year_range(2027)[0]
     )
 
     def leader(unit: OrgUnit):
@@ -94,7 +94,7 @@ def seed(units: dict[str, OrgUnit], users: dict, plans: dict[str, Plan], last_ye
 
 def _running_year(units, last_year: dict[str, Plan], kpis: dict, ops, rng: random.Random) -> None:
     """FY2027 is under way (Feb–Oct 2026 have closed): targets for every team and seller, actuals to date."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     periods = rules.periods(2027)
     closed = periods[:9]
     rows: list = []

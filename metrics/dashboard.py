@@ -46,7 +46,7 @@ def panels(user) -> list[Panel]:
         return []
     roles = permissions.roles_of(user)
     today = timezone.localdate()
-    year = FiscalCalendar.load().rules.fiscal_year_of(today)
+    year = FiscalCalendar.current_rules().fiscal_year_of(today)
     result: list[Panel] = []
     if Role.SALES_LEADER in roles:
         result.append(_waiting_for_leader(user))

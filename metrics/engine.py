@@ -64,7 +64,7 @@ class Window:
 
 
 def _rules(rules: FiscalYearRules | None) -> FiscalYearRules:
-    return rules or FiscalCalendar.load().rules
+    return rules or FiscalCalendar.current_rules()
 
 
 def date_range(start: dt.date, end: dt.date, *, label: str = "", rules: FiscalYearRules | None = None):
@@ -415,7 +415,7 @@ def evaluate(
         raise ValueError("Each window needs its own label: answers are looked up by it.")
     if not kpis or not windows or not (units or sellers):
         return results
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     scope = _Scope(units, sellers)
     sides = {k.pk: _sides(k) for k in kpis}
     read = {pk for ids in sides.values() for pk in ids}

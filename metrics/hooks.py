@@ -43,7 +43,7 @@ def kpis_without_targets(plan: Plan):
 
 
 def untargeted_alerts(plan: Plan) -> list[overview.Alert]:
-    year = FiscalCalendar.load().rules.label(plan.fiscal_year)
+    year = FiscalCalendar.current_rules().label(plan.fiscal_year)
     url = reverse("metrics:plan", kwargs={"plan_id": plan.pk})
     return [
         overview.Alert(

@@ -386,7 +386,7 @@ def current_quarter(plan: Plan, today: dt.date) -> int:
         return 1
     if today > window.end:
         return 4
-    return FiscalCalendar.load().rules.locate(today).quarter
+    return FiscalCalendar.current_rules().locate(today).quarter
 
 
 def times(value: Decimal | None) -> str:
@@ -405,7 +405,7 @@ def leader_panel(plans, year: int, today: dt.date):
     chosen = list(
         plans.filter(fiscal_year=year).select_related("org_unit", "seasonality").order_by("org_unit__path")
     )
-    quarter = FiscalCalendar.load().rules.locate(today).quarter
+    quarter = FiscalCalendar.current_rules().locate(today).quarter
     found = [plan_pipeline(p, quarter, on=today, top_only=True) for p in chosen[:CARD_PLANS]]
     data = {"rows": found, "more": max(len(chosen) - CARD_PLANS, 0), "empty": latest_on(today) is None}
     return Panel(f"Pipeline coverage · Q{quarter} FY{year}", "metrics/panels/pipeline_card.html", data)

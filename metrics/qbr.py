@@ -34,7 +34,7 @@ QBR_PAGE = 50  # rows of the unit and seller tables per page: a team of a thousa
 def default_quarter(fiscal_year: int, today: dt.date | None = None) -> int:
     """The review a page opens on: the last finished quarter of the year (the one in progress has no
     like-for-like figures yet), Q1 while it is the first, Q4 once the year has ended."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     today = today or timezone.localdate()
     start, end = rules.year_range(fiscal_year)
     if today < start:
@@ -46,7 +46,7 @@ def default_quarter(fiscal_year: int, today: dt.date | None = None) -> int:
 
 def running_quarter(fiscal_year: int, today: dt.date | None = None) -> int | None:
     """The year's quarter in progress, if one is."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     today = today or timezone.localdate()
     start, end = rules.year_range(fiscal_year)
     return rules.locate(today).quarter if start <= today <= end else None
@@ -126,7 +126,7 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
     quarter = int(q) if q in ("1", "2", "3", "4") else default_quarter(plan.fiscal_year)
     if request.htmx and request.GET.get("part") == "run":
         return _run_status(request, plan, quarter)
-    periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
+    periods = FiscalCalendar.current_rules().periods(plan.fiscal_year)[(quarter - 1) * 3 : quarter * 3]
     top = top_rows(plan, quarter)
     kpis = sorted({r.kpi for r in top}, key=lambda k: k.name)
     targeted = [r.kpi for r in top if r.target is not None] or kpis  # a trend needs something to compare
@@ -150,12 +150,12 @@ def qbr(request: HttpRequest, plan_id: int) -> HttpResponse:
         "budget": budget_quarter(plan, periods),
         "adjustments": with_month_labels(
             TargetAdjustment.objects.filter(plan=plan, review_quarter=quarter).select_related("kpi", "actor"),
-            FiscalCalendar.load().rules.periods(plan.fiscal_year),
+            FiscalCalendar.current_rules().periods(plan.fiscal_year),
         ),
         "can_adjust": can_metrics and plan.is_editable,
         "can_metrics": can_metrics,
         "all_kpis": KPI.objects.filter(active=True).order_by("name"),
-        "months": FiscalCalendar.load().rules.periods(plan.fiscal_year),
+        "months": FiscalCalendar.current_rules().periods(plan.fiscal_year),
         "pipeline": pipeline.plan_pipeline(plan, quarter),
     }
     return render(request, "metrics/qbr.html", context)
@@ -296,7 +296,7 @@ def qbr_adjust(request: HttpRequest, plan_id: int) -> HttpResponse:
             value=data.get("value", ""), reason=data.get("reason", ""),
         ),
     )  # fmt: skip
-    names = [c.long for c in month_columns(FiscalCalendar.load().rules.periods(plan.fiscal_year))]
+    names = [c.long for c in month_columns(FiscalCalendar.current_rules().periods(plan.fiscal_year))]
     month = names[period - 1] if 1 <= period <= 12 else f"P{period}"
     done = f"{kpi} target for {month} adjusted at the Q{quarter} review."
     return editing.action(request, outcome, done=done, to=_url(plan.pk, quarter))

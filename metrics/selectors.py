@@ -63,7 +63,7 @@ class Readiness:
 
 def kpi_readiness_list(*, fiscal_year: int, today: dt.date) -> list[Readiness]:
     """Per active KPI, its data source and whether it will be (or should have been) captured on day 1."""
-    day_one = FiscalCalendar.load().rules.year_range(fiscal_year)[0]
+    day_one = FiscalCalendar.current_rules().year_range(fiscal_year)[0]
     rows = []
     for kpi in KPI.objects.filter(active=True).select_related("source").order_by("name"):
         source = getattr(kpi, "source", None)
@@ -175,7 +175,7 @@ def seller_credit_list(
     results = engine.evaluate(
         kpis=[revenue], windows=[window], sellers=sellers, today=today, allowance=allowance
     )
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     rows = []
     for seller in sellers:
         result = results.get(revenue, window, seller=seller)

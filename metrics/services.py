@@ -153,7 +153,7 @@ def targets_phase(
     if kpi.aggregation != KPI.Aggregation.SUM:
         months = [annual] * 12
     else:
-        rules = FiscalCalendar.load().rules
+        rules = FiscalCalendar.current_rules()
         months = planning_calc.phase(annual, profile.weight_decimals if profile else None, rules)
     return targets_set(
         actor=actor, kpi=kpi, org_unit=org_unit, seller=seller, fiscal_year=fiscal_year, months=months
@@ -167,7 +167,7 @@ def actuals_months_set(*, actor: Actor, kpi: KPI, org_unit: OrgUnit, fiscal_year
     _ensure_metrics_writer(actor, org_unit)
     if kpi.aggregation == KPI.Aggregation.RATIO:
         raise ValidationError(f"{kpi} is a ratio: enter its numerator and denominator instead.")
-    periods = FiscalCalendar.load().rules.periods(fiscal_year)
+    periods = FiscalCalendar.current_rules().periods(fiscal_year)
     changed = 0
     for period, raw in zip(periods, months, strict=True):
         if str(raw).strip() == "":
@@ -252,7 +252,7 @@ def actual_months_write(
     _ensure_metrics_writer(actor, org_unit)
     if kpi.aggregation == KPI.Aggregation.RATIO:
         raise ValidationError(f"{kpi} is a ratio: enter its numerator and denominator instead.")
-    periods = {p.period: p for p in FiscalCalendar.load().rules.periods(fiscal_year)}
+    periods = {p.period: p for p in FiscalCalendar.current_rules().periods(fiscal_year)}
     dates = [periods[p].start for p in values]
     existing = {
         a.date: a

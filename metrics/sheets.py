@@ -21,7 +21,7 @@ KINDS = {KPI.Unit.CURRENCY: "money", KPI.Unit.COUNT: "number", KPI.Unit.PERCENT:
 class KPISheet(Sheet):
     def __init__(self, plan: Plan, kpi: KPI, *, can_edit: bool, today: dt.date):
         self.plan, self.kpi, self.can_edit, self.today = plan, kpi, can_edit, today
-        self.rules = FiscalCalendar.load().rules
+        self.rules = FiscalCalendar.current_rules()
         self.periods = self.rules.periods(plan.fiscal_year)
         self.url = reverse("metrics:kpi-cells", args=[plan.pk, kpi.pk])
         self.caption = f"{kpi} for {plan.org_unit}: targets and actuals by fiscal month"

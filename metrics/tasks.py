@@ -123,7 +123,7 @@ def schedule_rollups() -> int:
     from planning.models import Plan
 
     queued = 0
-    for fiscal_year, quarter in quarters_due(FiscalCalendar.load().rules, timezone.localdate()):
+    for fiscal_year, quarter in quarters_due(FiscalCalendar.current_rules(), timezone.localdate()):
         for plan in Plan.objects.filter(fiscal_year=fiscal_year):
             request_rollup(plan=plan, quarter=quarter)
             queued += 1

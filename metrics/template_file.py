@@ -65,7 +65,7 @@ def example_rows(catalogue: Catalogue, today: dt.date) -> list[list[object]]:
     kpi = example_kpi(catalogue.kpis)
     seller = catalogue.sellers[0] if catalogue.sellers else None
     unit = seller.org_unit if seller else (catalogue.units[0] if catalogue.units else None)
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     year = rules.fiscal_year_of(today)
     first, second = rules.period(year, 1).end, rules.period(year, 2).end
     kpi_code, unit_code = kpi.code if kpi else "kpi-code", unit.code if unit else "unit-code"

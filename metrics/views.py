@@ -101,7 +101,7 @@ def _kpi_save(request: HttpRequest, kpi: KPI | None, form: forms.KPIForm) -> KPI
 @login_required
 @require_safe
 def readiness(request: HttpRequest) -> HttpResponse:
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     today = timezone.localdate()
     default = rules.fiscal_year_of(today) + 1
     asked = request.GET.get("year", "")
@@ -262,7 +262,7 @@ def plan_tab(request: HttpRequest, plan_id: int) -> HttpResponse:
         for kpi in kpis
     ]
     policy = ChurnPolicy.objects.filter(plan=plan).first()
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     # A page of the sellers' credit table: the engine answers for the page's sellers only.
     credits = paging.paged(request, selectors.credit_sellers(plan, today), "credits_page")
     credits.object_list = selectors.seller_credit_list(plan, policy, today, sellers=credits.object_list)

@@ -114,7 +114,7 @@ def fingerprint(plan: Plan) -> str:
         org_unit=plan.org_unit, seller__isnull=True, fiscal_year=plan.fiscal_year
     ).aggregate(n=Count("id"), last=Max("updated_at"))
     imported = ImportBatch.objects.aggregate(last=Max("finished_at"))["last"]
-    start, end = FiscalCalendar.load().rules.year_range(plan.fiscal_year)
+    start, end = FiscalCalendar.current_rules().year_range(plan.fiscal_year)
     today = timezone.localdate()
     running = today if start <= today <= end else None
     display = formatting.company_display()  # amounts read in the company's currency and precision
@@ -146,7 +146,7 @@ def short(value: object, currency: str | None = None) -> str:
 
 
 def build(plan: Plan) -> OnePage:
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     start, end = rules.year_range(plan.fiscal_year)
     sales = list(SalesTarget.objects.filter(plan=plan))
     split = [

@@ -75,7 +75,7 @@ def fingerprint(plan: Plan, quarter: int) -> str:
 
 def build(plan: Plan, quarter: int) -> Pack:
     """The pack of `plan` at its Q`quarter` review."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     periods = engine.quarter(plan.fiscal_year, quarter, rules=rules).periods
     review = qbr.review_rows(plan, quarter)
     top, sellers = review.top, review.sellers

@@ -1,3 +1,4 @@
+import contextvars
 import datetime as dt
 from decimal import Decimal
 
@@ -203,6 +204,23 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.org_unit}"
 
 
+# The fiscal rules of the web request being served (FiscalCalendar.current_rules; orgs.apps sets the scope).
+_IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+_REQUEST_RULES: contextvars.ContextVar[FiscalYearRules | None] = contextvars.ContextVar(
+    "fiscal_rules", default=None
+)
+
+
+def request_scope(active: bool) -> None:
+    """Begin (or end) a web request: its first `current_rules` is kept until its end or a calendar save."""
+    _IN_REQUEST.set(active)
+    _REQUEST_RULES.set(None)
+
+
+def forget_rules(**kwargs) -> None:
+    _REQUEST_RULES.set(None)
+
+
 class FiscalCalendar(VersionedModel):
     """The company's fiscal calendar: one row."""
 
@@ -232,6 +250,17 @@ class FiscalCalendar(VersionedModel):
     @classmethod
     def load(cls) -> "FiscalCalendar":
         return cls.objects.order_by("pk").first() or cls.objects.create()
+
+    @classmethod
+    def current_rules(cls) -> FiscalYearRules:
+        """The calendar's rules, read once per web request (a page asks a dozen times; the rules are
+        immutable) and on every call elsewhere; a save or delete of the calendar forgets them."""
+        rules = _REQUEST_RULES.get()
+        if rules is None:
+            rules = cls.load().rules
+            if _IN_REQUEST.get():
+                _REQUEST_RULES.set(rules)
+        return rules
 
     @property
     def rules(self) -> FiscalYearRules:

@@ -121,7 +121,7 @@ def with_targets(
 
 def capacity(plan: Plan) -> tuple[list[CapacityRow], CapacityRow]:
     """Ramped seller capacity per child unit (or for the unit itself) against the targets."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     children = capacity_units(plan)
     top_down = top_down_by_child(plan, children) if children[0] != plan.org_unit else {}
     rows, total = seat_capacity(plan_seats(plan, rules), children, plan.org_unit)

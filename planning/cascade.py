@@ -50,12 +50,12 @@ def profile_weights(plan: Plan) -> list[Decimal] | None:
 
 def phasing(plan: Plan, amount: Decimal | None = None) -> list[Decimal]:
     """The plan's target (or `amount`) over fiscal periods 1…12 by the plan's seasonality profile."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     return calc.phase(target_total(plan) if amount is None else amount, profile_weights(plan), rules)
 
 
 def active_sellers(unit: OrgUnit, fiscal_year: int):
-    start, end = FiscalCalendar.load().rules.year_range(fiscal_year)
+    start, end = FiscalCalendar.current_rules().year_range(fiscal_year)
     return (
         Seller.objects.filter(org_unit__path__startswith=unit.path, start_date__lte=end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
@@ -212,7 +212,7 @@ def cascade_preview(
     buffer = effective_buffer(plan) if buffer_percent is None else buffer_percent
     assigned = calc.with_buffer(total, buffer)
     amounts = calc.split_cents(assigned, weights)
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     profile = profile_weights(plan)
     new_rows = [
         TargetAllocation(

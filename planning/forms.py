@@ -33,7 +33,7 @@ class PlanCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = OrgUnit.objects.with_role(user, permissions.CREATE_PLAN)
         self.fields["org_unit"].label_from_instance = lambda unit: f"{'— ' * (unit.depth - 1)}{unit.name}"
-        rules = FiscalCalendar.load().rules
+        rules = FiscalCalendar.current_rules()
         self.fields["fiscal_year"].help_text = "Named as the company names its fiscal years, e.g. FY2028."
         self.initial.setdefault("fiscal_year", rules.fiscal_year_of(_today()) + 1)
 

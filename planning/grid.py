@@ -114,7 +114,7 @@ def month_rows(
     """(line, key, 12 cells) rows of a grid file matched to `known` by key (case aside) and read as twelve
     amounts, all or nothing: GridImportError lists every bad row with its line, key and cells, each bad
     cell named by its fiscal month and column ("Mar 2028 · P3 (column 5)")."""
-    months_named = [c.long for c in month_columns(FiscalCalendar.load().rules.periods(fiscal_year))]
+    months_named = [c.long for c in month_columns(FiscalCalendar.current_rules().periods(fiscal_year))]
     errors: list[GridRowError] = []
     seen: set[str] = set()
     parsed: list[tuple[T, list[Decimal]]] = []

@@ -24,7 +24,7 @@ class CascadeSheet(Sheet):
         self.corner = "Seller" if plan.cascade_level == CascadeLevel.SELLERS else "Unit"
         if plan.cascade_level == CascadeLevel.SELLERS:  # a seller's receipt lists each hand edit and why
             self.comment_note = "Each seller sees it on their receipt."
-        self.rules = FiscalCalendar.load().rules
+        self.rules = FiscalCalendar.current_rules()
         self.manual = plan.cascade_method == CascadeMethod.MANUAL
         self.url = reverse("planning:grid-cells", args=[plan.pk])
         self.caption = f"Targets of {plan.org_unit} by recipient and fiscal month"

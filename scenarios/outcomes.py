@@ -126,7 +126,7 @@ class Basis:
 
 
 def basis(plan: Plan) -> Basis:
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     subtree = {u.pk: u for u in OrgUnit.objects.filter(path__startswith=plan.org_unit.path)}
     return Basis(
         plan,

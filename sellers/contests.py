@@ -256,7 +256,7 @@ class Board:
 
 def contest_windows(start: dt.date, until: dt.date, rules=None) -> list[engine.Window]:
     """The engine's windows covering `start`..`until`: one per fiscal year the days fall in."""
-    rules = rules or FiscalCalendar.load().rules
+    rules = rules or FiscalCalendar.current_rules()
     windows, day = [], start
     while day <= until:
         last = min(until, rules.year_range(rules.fiscal_year_of(day))[1])
@@ -294,7 +294,7 @@ def leaderboards(contest_list: list[Contest], today: dt.date) -> list[Board]:
     """The boards of several contests from one read of the sellers and one run of the engine."""
     if not contest_list:
         return []
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     sellers = list(contestants(contest_list))
     until = {c.pk: min(c.end, today) if contest_status(c, today) != UPCOMING else None for c in contest_list}
     spans = {c.pk: contest_windows(c.start, until[c.pk], rules) if until[c.pk] else [] for c in contest_list}

@@ -182,7 +182,7 @@ def receipt(row: TargetAllocation) -> Receipt:
     share = calc.split_cents(assigned, [w for _, w in weights])[mine]
     weight_sum = sum((w for _, w in weights), ZERO)
     profile = plan.seasonality
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     labels = [p.label for p in rules.periods(plan.fiscal_year)]
     ruled = calc.phase(share, cascade.profile_weights(plan), rules)
     method = CascadeMethod(plan.cascade_method).label
@@ -255,7 +255,7 @@ def _kpis(seller: Seller, plan: Plan, window: engine.Window, allowance: Decimal 
 def my_number(seller: Seller, year: int | None, today: dt.date | None = None) -> MyNumber:
     """Everything the seller's page shows for `year` (default: the year in progress)."""
     today = today or timezone.localdate()
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     years = sorted({fy for fy in seller_rows(seller).values_list("plan__fiscal_year", flat=True)})
     year = year or rules.fiscal_year_of(today)
     page = MyNumber(seller, year, years, [p.label for p in rules.periods(year)])

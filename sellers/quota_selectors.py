@@ -155,7 +155,7 @@ class Board:
 
 
 def month_labels(plan: Plan) -> list[str]:
-    return [p.label for p in FiscalCalendar.load().rules.periods(plan.fiscal_year)]
+    return [p.label for p in FiscalCalendar.current_rules().periods(plan.fiscal_year)]
 
 
 def _with_thread(qs: QuerySet) -> QuerySet:

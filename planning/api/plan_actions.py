@@ -134,7 +134,7 @@ class PlanStep1Actions:
         """The plan's annual target over its 12 fiscal months by its seasonality profile."""
         plan = self.get_object()
         amounts = cascade.phasing(plan)
-        periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
+        periods = FiscalCalendar.current_rules().periods(plan.fiscal_year)
         return Response(
             {
                 "target": str(sum(amounts, Decimal("0"))),
@@ -209,7 +209,7 @@ class PlanStep1Actions:
         if file_type not in ("xlsx", "csv"):
             raise serializers.ValidationError({"file_type": "Use xlsx or csv."})
         with replica.reporting():
-            data = gridfile.table(plan, grid.allocation_rows(plan), FiscalCalendar.load().rules)
+            data = gridfile.table(plan, grid.allocation_rows(plan), FiscalCalendar.current_rules())
         body = (
             gridfile.to_csv(data)
             if file_type == "csv"
@@ -246,7 +246,7 @@ class PlanStep1Actions:
         data.is_valid(raise_exception=True)
         rows = gridfile.read_rows(
             data.validated_data["file"],
-            FiscalCalendar.load().rules,
+            FiscalCalendar.current_rules(),
             plan.fiscal_year,
             number_format=data.validated_data["number_format"],
         )

@@ -115,7 +115,7 @@ def import_confirm(
     """The page that asks before a file overwrites values already there: the cells it changes, before and
     after, by fiscal month. Shared by the target grid and budget spend imports; `reason`, when given, is
     the hint under an optional "Why" field kept in the history with each row the import changes."""
-    periods = FiscalCalendar.load().rules.periods(plan.fiscal_year)
+    periods = FiscalCalendar.current_rules().periods(plan.fiscal_year)
     cells = undo.cells(changes, periods)
     context = plan_context(request, plan, tab=tab) | {
         "subtab": "targets" if tab == "alignment" else "",

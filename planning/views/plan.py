@@ -19,7 +19,7 @@ from planning.models import Plan
 def plan_context(request: HttpRequest, plan: Plan, *, tab: str) -> dict:
     """What every tab of a plan's page shows around its own content: the registered tabs, `tab` the
     current one."""
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     start, end = rules.year_range(plan.fiscal_year)
     return {
         "plan": plan,

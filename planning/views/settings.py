@@ -45,7 +45,7 @@ def goals(request: HttpRequest) -> HttpResponse:
         "goals": goal_list,
         "form": form,
         "can_create": units.exists(),
-        "this_year": FiscalCalendar.load().rules.fiscal_year_of(timezone.localdate()),
+        "this_year": FiscalCalendar.current_rules().fiscal_year_of(timezone.localdate()),
     }
     return render(request, "planning/goals.html", context)
 
@@ -111,7 +111,7 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
             "objectives": goal.objectives.visible_to(request.user)  # those of units the user reads
             .select_related("plan__org_unit")
             .order_by("-plan__fiscal_year"),
-            "this_year": FiscalCalendar.load().rules.fiscal_year_of(timezone.localdate()),
+            "this_year": FiscalCalendar.current_rules().fiscal_year_of(timezone.localdate()),
         },
     )
 

@@ -27,7 +27,7 @@ from planning.views.plan import can_edit, plan_context
 def targets_context(request: HttpRequest, plan: Plan) -> dict:
     kind = KINDS["targets"]
     grid = target_grid.grid(plan)
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     own = bottom_up.bottom_up(plan)
     cap_rows, cap_total = capacity.capacity(plan)
     return {
@@ -133,7 +133,7 @@ def phasing(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_GET
 def grid_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     with replica.reporting():
         data = gridfile.table(plan, target_grid.allocation_rows(plan), rules)
     stem = f"{plan.org_unit.code}-FY{plan.fiscal_year}-targets"
@@ -160,7 +160,7 @@ def grid_import(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a file to import.")
         return _back_to_targets(plan, "cascade")
-    rules = FiscalCalendar.load().rules
+    rules = FiscalCalendar.current_rules()
     try:
         services.ensure_plan_editable(plan=plan, actor=request.user)
         rows = gridfile.read_rows(
