@@ -1,11 +1,12 @@
-"""The fiscal calendar's rules are read once per web request (FiscalCalendar.current_rules): a page asked
-a dozen times. A save forgets them at once; outside a request every call reads the calendar."""
+"""The fiscal calendar's rules are read once per web request (FiscalCalendar.current_rules): the metrics
+tab asked a dozen times. A save forgets them at once; outside a request every call reads the calendar."""
 
 import pytest
-from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from orgs import models
 from orgs.models import FiscalCalendar
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def _reads(times: int) -> tuple[int, list[int]]:
 
 def test_a_request_reads_the_rules_once_and_a_save_forgets_them():
     FiscalCalendar.load()
-    request_started.send(sender=None)
+    models.request_scope(True)  # what request_started does (orgs.apps)
     try:
         assert _reads(5) == (1, [1] * 5)
         calendar = FiscalCalendar.load()
@@ -27,18 +28,19 @@ def test_a_request_reads_the_rules_once_and_a_save_forgets_them():
         calendar.save()
         assert _reads(3) == (1, [4] * 3)
     finally:
-        request_finished.send(sender=None)
+        models.request_scope(False)  # request_finished
     assert _reads(2) == (2, [4, 4])  # outside a request: no memory
-
-
-def test_each_request_reads_the_calendar_afresh():
-    FiscalCalendar.load()
-    request_started.send(sender=None)
-    assert _reads(2) == (1, [1, 1])
-    request_finished.send(sender=None)
     FiscalCalendar.objects.update(start_month=7)  # no signal: another process's change
-    request_started.send(sender=None)
+    models.request_scope(True)
     try:
-        assert _reads(2) == (1, [7, 7])
+        assert _reads(2) == (1, [7, 7])  # a new request reads afresh
     finally:
-        request_finished.send(sender=None)
+        models.request_scope(False)
+
+
+def test_a_page_reads_the_calendar_once(client, plan, people):
+    FiscalCalendar.load()
+    client.force_login(people.leader)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("metrics:plan", args=[plan.pk])).status_code == 200
+    assert sum('"orgs_fiscalcalendar"' in q["sql"] for q in queries.captured_queries) == 1
