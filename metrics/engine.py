@@ -30,7 +30,7 @@ from django.db.models import Window as Over
 from django.utils import timezone
 
 from metrics import calc
-from metrics.models import KPI, Actual, ActualMonth, KPITarget
+from metrics.models import KPI, Actual, ActualMonth, KPITarget, UnitMonth
 from orgs.fiscal import FiscalPeriod, FiscalYearRules
 from orgs.models import FiscalCalendar, OrgUnit, Seller
 
@@ -323,8 +323,8 @@ class _Scope:
 
 def _read_actuals(kpi_ids, windows, scope: _Scope, rules) -> dict[tuple, _Figures]:
     """(kpi id, subject, window index) → figures: the windows' whole calendar months from the monthly sums
-    (`ActualMonth`, which the database keeps equal to the rows), their other days from the rows; one
-    grouped read of each."""
+    (`ActualMonth` by seller, or `UnitMonth` by unit when no seller is asked about; the database keeps both
+    equal to the rows), their other days from the rows; one grouped read of each."""
     year_starts = {w.fiscal_year: rules.year_range(w.fiscal_year)[0] for w in windows}
     figures: dict[tuple, _Figures] = defaultdict(_Figures)
     months, days, day_span = _aggregates(windows, year_starts)
@@ -334,7 +334,9 @@ def _read_actuals(kpi_ids, windows, scope: _Scope, rules) -> dict[tuple, _Figure
     month_span = Q(
         month__gte=min(year_starts.values()).replace(day=1), month__lte=max(w.end for w in windows)
     )
-    for model, columns, span in [(ActualMonth, months, month_span), (Actual, days, day_span)]:
+    # A unit's whole months from its own monthly sums (sellers included) when no seller is asked about.
+    monthly = ActualMonth if scope.sellers else UnitMonth
+    for model, columns, span in [(monthly, months, month_span), (Actual, days, day_span)]:
         if columns:
             reads.append(
                 model.objects.filter(scope.q, span, kpi_id__in=kpi_ids)

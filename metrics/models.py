@@ -355,6 +355,28 @@ class ActualMonth(models.Model):
         return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
 
 
+class UnitMonth(models.Model):
+    """The actuals of one KPI and unit — every row of the unit, its sellers' included — in one calendar
+    month, added up: what the KPI engine reads for a unit's whole months when no seller is asked about (a
+    unit of 1,000 sellers has 12 of these a year per KPI where it has 12,000 `ActualMonth` rows).
+
+    Written only by the database, like `ActualMonth`: triggers on the actuals table (migration 0014)."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+", db_index=False)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    total = models.DecimalField(max_digits=28, decimal_places=4)
+    count = models.PositiveIntegerField()
+    first_date = models.DateField()
+    last_date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kpi", "org_unit", "month"], name="unitmonth_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
+
+
 class ChurnPolicy(PlanContent):
     """How a plan treats churn: the allowance reps get, and the new business needed to outgrow it."""
 
