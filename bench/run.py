@@ -144,7 +144,7 @@ def bench_import(count: int, files):
     from django.db import connection
 
     from metrics import importer
-    from metrics.models import Actual, ActualMonth
+    from metrics.models import Actual, ActualMonth, UnitMonth
 
     Actual.objects.filter(org_unit__code="bench-team").delete()
     admin = get_user_model().objects.filter(
@@ -182,6 +182,7 @@ def bench_import(count: int, files):
         # the planner knows the monthly sums' size (unanalysed, it sorts them on disk to group 12 KPIs).
         cursor.execute(f"VACUUM ANALYZE {Actual._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {ActualMonth._meta.db_table}")
+        cursor.execute(f"VACUUM ANALYZE {UnitMonth._meta.db_table}")
     rate, base_rate = count / ours, count / base
     return (
         f"actuals import, rows/s ({n} file{'s' if n > 1 else ''}; peak {peak / 2**20:.1f} MB)",
