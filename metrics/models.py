@@ -327,22 +327,31 @@ class Actual(models.Model):
         return f"{self.kpi} {self.date}: {self.value}"
 
 
-class ActualMonth(models.Model):
-    """The actuals of one KPI, unit and seller (or the unit's own rows) in one calendar month, added up:
-    what the KPI engine reads for the whole months inside a window instead of every day's row.
-
-    Written only by the database: triggers on the actuals table (migration 0011) keep it equal to the
-    rows' sum, count and first and last dates whatever writes them — the importer, the API, a manual entry,
-    a cascade. Never written by the application."""
+class MonthSums(models.Model):
+    """The actuals of one KPI and unit in one calendar month, added up. Written only by the database:
+    triggers on the actuals table keep each kind equal to the rows it sums, whatever writes them — the
+    importer, the API, a manual entry, a cascade. Never written by the application."""
 
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+", db_index=False)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The month's first day.")
     total = models.DecimalField(max_digits=28, decimal_places=4)
     count = models.PositiveIntegerField()
     first_date = models.DateField()
     last_date = models.DateField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
+
+
+class ActualMonth(MonthSums):
+    """The sums by seller (or the unit's own rows): what the KPI engine reads for the whole months inside a
+    window when sellers are asked about (migration 0011's triggers)."""
+
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
@@ -351,30 +360,14 @@ class ActualMonth(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
 
-
-class UnitMonth(models.Model):
-    """The actuals of one KPI and unit — every row of the unit, its sellers' included — in one calendar
-    month, added up: what the KPI engine reads for a unit's whole months when no seller is asked about (a
-    unit of 1,000 sellers has 12 of these a year per KPI where it has 12,000 `ActualMonth` rows).
-
-    Written only by the database, like `ActualMonth`: triggers on the actuals table (migration 0014)."""
-
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+", db_index=False)
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(help_text="The month's first day.")
-    total = models.DecimalField(max_digits=28, decimal_places=4)
-    count = models.PositiveIntegerField()
-    first_date = models.DateField()
-    last_date = models.DateField()
+class UnitMonth(MonthSums):
+    """The sums of every row of the unit, its sellers' included: what the KPI engine reads for a unit's
+    whole months when no seller is asked about — a unit of 1,000 sellers has 12 of these a year per KPI
+    where it has 12,000 `ActualMonth` rows (migration 0014's triggers)."""
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kpi", "org_unit", "month"], name="unitmonth_key")]
-
-    def __str__(self) -> str:
-        return f"{self.kpi} {self.month:%b %Y}: {self.total} in {self.count} rows"
 
 
 class ChurnPolicy(PlanContent):

@@ -217,7 +217,8 @@ def request_scope(active: bool) -> None:
     _REQUEST_RULES.set(None)
 
 
-def forget_rules(**kwargs) -> None:
+def forget_rules(**signal) -> None:
+    """Forget the request's rules: after a calendar change (fiscal_calendar_update; a save or delete)."""
     _REQUEST_RULES.set(None)
 
 
@@ -254,7 +255,7 @@ class FiscalCalendar(VersionedModel):
     @classmethod
     def current_rules(cls) -> FiscalYearRules:
         """The calendar's rules, read once per web request (a page asks a dozen times; the rules are
-        immutable) and on every call elsewhere; a save or delete of the calendar forgets them."""
+        immutable) and on every call elsewhere; a change of the calendar forgets them (`forget_rules`)."""
         rules = _REQUEST_RULES.get()
         if rules is None:
             rules = cls.load().rules

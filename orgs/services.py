@@ -9,7 +9,7 @@ from django.db.models.functions import Concat, Substr
 
 from core.services import Actor, versioned_create, versioned_update
 from orgs import permissions
-from orgs.models import FiscalCalendar, Membership, OrgUnit, Role, Seller
+from orgs.models import FiscalCalendar, Membership, OrgUnit, Role, Seller, forget_rules
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -85,7 +85,9 @@ def fiscal_calendar_update(*, actor: Actor, version: int, start_month: int, nami
     )
     calendar = FiscalCalendar.load()
     values = {"start_month": start_month, "naming": naming}
-    return versioned_update(instance=calendar, version=version, values=values, actor=actor)
+    updated = versioned_update(instance=calendar, version=version, values=values, actor=actor)
+    forget_rules()  # a conditional UPDATE sends no post_save: the request's remembered rules go here
+    return updated
 
 
 def membership_grant(*, user, org_unit: OrgUnit, role: Role) -> Membership:

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orgs import models
+from orgs import models, services
 from orgs.models import FiscalCalendar
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +44,16 @@ def test_a_page_reads_the_calendar_once(client, plan, people):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("metrics:plan", args=[plan.pk])).status_code == 200
     assert sum('"orgs_fiscalcalendar"' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_a_calendar_change_through_the_service_is_seen_in_the_same_request(people):
+    calendar = FiscalCalendar.load()
+    models.request_scope(True)
+    try:
+        assert _reads(1) == (1, [1])
+        services.fiscal_calendar_update(
+            actor=people.ops, version=calendar.version, start_month=4, naming="end"
+        )
+        assert _reads(2) == (1, [4, 4])  # the conditional UPDATE sends no post_save: the service forgets
+    finally:
+        models.request_scope(False)
